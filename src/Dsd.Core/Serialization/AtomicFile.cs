@@ -1,0 +1,32 @@
+namespace Dsd.Serialization;
+
+/// <summary>Writes a file so that readers see either the old content or the complete new one, never a partial file.</summary>
+public static class AtomicFile
+{
+    /// <summary>Writes through <paramref name="write"/> into a temp file beside <paramref name="path"/>, then renames it.</summary>
+    public static void Write(string path, Action<Stream> write)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { }
+            throw;
+        }
+    }
+
+    /// <summary>Writes text atomically (UTF-8, no BOM).</summary>
+    public static void WriteAllText(string path, string text) =>
+        Write(path, s => { var b = new System.Text.UTF8Encoding(false).GetBytes(text); s.Write(b); });
+}
