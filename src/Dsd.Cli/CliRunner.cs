@@ -1,0 +1,51 @@
+using Spectre.Console;
+
+namespace Dsd.Cli;
+
+/// <summary>Runs a command body and turns library errors into one-line messages and exit codes.</summary>
+internal static class CliRunner
+{
+    /// <summary>Exit codes: 0 ok, 1 usage/other error, 2 invalid input, 3 weights problem, 4 numerical failure, 5 I/O.</summary>
+    public static int Run(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (DsdException e)
+        {
+            Error(e.Message);
+            return e.Kind switch
+            {
+                DsdErrorKind.InvalidInput => 2,
+                DsdErrorKind.Weights => 3,
+                DsdErrorKind.Numerical => 4,
+                DsdErrorKind.Io => 5,
+                _ => 1,
+            };
+        }
+        catch (OperationCanceledException)
+        {
+            Error("cancelled");
+            return 130;
+        }
+        catch (IOException e)
+        {
+            Error(e.Message);
+            return 5;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            Error(e.Message);
+            return 5;
+        }
+    }
+
+    public static readonly IAnsiConsole Stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+    public static void Error(string message) => Console.Error.WriteLine($"dsd: error: {message}");
+
+    public static void Warn(string message) => Console.Error.WriteLine($"dsd: warning: {message}");
+
+    public static void Info(string message) => Console.Error.WriteLine($"dsd: {message}");
+}

@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Dsd.Cli.Commands;
+
+/// <summary>Every top-level command of the dsd tool, in the order --help lists them.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}
