@@ -1,0 +1,46 @@
+namespace Dsd.Features;
+
+/// <summary>
+/// Names of torchvision's <c>vgg19().features</c> modules (indices 0..36), as SPEC §1 lists them.
+/// </summary>
+public static class Vgg19Layers
+{
+    public static readonly IReadOnlyList<string> Names =
+    [
+        "conv1_1", "relu1_1", "conv1_2", "relu1_2", "pool1",
+        "conv2_1", "relu2_1", "conv2_2", "relu2_2", "pool2",
+        "conv3_1", "relu3_1", "conv3_2", "relu3_2", "conv3_3", "relu3_3", "conv3_4", "relu3_4", "pool3",
+        "conv4_1", "relu4_1", "conv4_2", "relu4_2", "conv4_3", "relu4_3", "conv4_4", "relu4_4", "pool4",
+        "conv5_1", "relu5_1", "conv5_2", "relu5_2", "conv5_3", "relu5_3", "conv5_4", "relu5_4", "pool5",
+    ];
+
+    /// <summary>Output channels of each conv block (block 1..5).</summary>
+    static readonly int[] BlockWidth = [64, 128, 256, 512, 512];
+
+    /// <summary>Index of a layer name in <c>features</c>; a clear error for unknown names.</summary>
+    public static int IndexOf(string name)
+    {
+        for (var i = 0; i < Names.Count; i++)
+            if (Names[i] == name) return i;
+        throw new DsdException(DsdErrorKind.InvalidInput,
+            $"unknown VGG19 layer '{name}' (expected one of relu1_1 … relu5_4, conv1_1 … conv5_4, pool1 … pool5)");
+    }
+
+    public static bool IsConv(int index) => Names[index].StartsWith("conv", StringComparison.Ordinal);
+
+    /// <summary>Channels of the output of the layer at <paramref name="index"/>.</summary>
+    public static int Channels(int index) => BlockWidth[Block(index) - 1];
+
+    /// <summary>Input channels of the conv at <paramref name="index"/> (3 for conv1_1).</summary>
+    public static int InputChannels(int index)
+    {
+        for (var i = index - 1; i >= 0; i--)
+            if (IsConv(i)) return Channels(i);
+        return 3;
+    }
+
+    /// <summary>Spatial downsampling factor of a layer's output relative to the input (pools before it).</summary>
+    public static int Stride(int index) => 1 << Names.Take(index + 1).Count(n => n.StartsWith("pool", StringComparison.Ordinal));
+
+    static int Block(int index) => Names[index][^3] - '0';
+}
