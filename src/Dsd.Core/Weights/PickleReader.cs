@@ -116,7 +116,7 @@ internal sealed class PickleReader(Stream stream, Func<string, string, object> f
     object ReadLong(int n) => Narrow(new BigInteger(ReadBytes(n), isUnsigned: false, isBigEndian: false));
 
     // Small integers are longs; the 10-byte legacy magic number stays a BigInteger.
-    static object Narrow(BigInteger v) => v >= long.MinValue && v <= long.MaxValue ? (long)v : v;
+    static object Narrow(BigInteger v) => v >= long.MinValue && v <= long.MaxValue ? (object)(long)v : v;
 
     object? Pop()
     {
