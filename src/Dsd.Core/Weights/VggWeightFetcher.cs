@@ -84,6 +84,6 @@ public static class VggWeightFetcher
     }
 
     static DsdException NetworkError(VggWeightsOptions options, string why) => new(DsdErrorKind.Weights,
-        $"could not download {options.Url}: {why}. Without network access, copy torchvision's vgg19-dcbb9e9d.pth here by other means and run "
+        $"could not download {options.Url}: {why}. Without network access, copy torchvision's vgg19-dcbb9e9d.pth onto this machine by other means and run "
         + $"'dsd weights import /path/to/vgg19-dcbb9e9d.pth', or point --vgg-weights or {VggWeightsOptions.WeightsVariable} at it.");
 }
