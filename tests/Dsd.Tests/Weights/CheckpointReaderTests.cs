@@ -98,4 +98,14 @@ public class CheckpointReaderTests
         outer.Set("state_dict", inner);
         Assert.Equal("w", Assert.Single(TorchPickle.TensorEntries(outer)).Key);
     }
+
+    [Fact]
+    public void TrainingCheckpointIsUnwrappedAndParametersAreTensors()
+    {
+        var sd = StateDict.Load(WeightsFixtures.File("wrapped_zip.pth"));
+        Assert.Equal(["features.0.bias", "features.0.weight"], sd.Keys);
+        Assert.Equal([0f, 1f, 2f, 3f], sd["features.0.bias"].data<float>().ToArray());
+        var expected = WeightsFixtures.Expected("tiny_expected.safetensors")["features.0.weight"];
+        Assert.True(expected.allclose(sd["features.0.weight"], rtol: 0, atol: 0));
+    }
 }

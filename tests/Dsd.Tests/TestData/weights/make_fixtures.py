@@ -5,7 +5,9 @@ tiny_legacy.pth / tiny_zip.pth: the same state dict saved in torch.save's legacy
 non-contiguous view with a storage offset that shares its storage with another tensor, plus float64, float16 and
 int64 tensors, to exercise strides, offsets and dtypes. tiny_expected.safetensors holds the same values,
 contiguous, written by the hand-rolled writer below. vgg_conv1_legacy.pth holds a VGG19 conv1_1 with real
-shapes plus a classifier tensor (which conversion must drop) for the fetch/import tests.
+shapes plus a classifier tensor (which conversion must drop) for the fetch/import tests. wrapped_zip.pth is a
+training checkpoint ({'epoch', 'lr', 'flags', 'state_dict': {...}}) holding an nn.Parameter, to exercise unwrapping,
+_rebuild_parameter and non-tensor opcodes (floats, bools, lists, None).
 """
 import collections
 import json
@@ -62,6 +64,11 @@ def main():
     vgg["classifier.6.bias"] = torch.randn(10, generator=g)
     torch.save(vgg, os.path.join(HERE, "vgg_conv1_legacy.pth"), _use_new_zipfile_serialization=False)
     save_safetensors(os.path.join(HERE, "vgg_conv1_expected.safetensors"), {k: v for k, v in vgg.items() if k.startswith("features.")})
+
+    wrapped = {"epoch": 3, "lr": 0.125, "flags": [True, False, None], "name": "vgg",
+               "state_dict": collections.OrderedDict([("features.0.bias", torch.nn.Parameter(torch.arange(4.0))),
+                                                      ("features.0.weight", sd["features.0.weight"])])}
+    torch.save(wrapped, os.path.join(HERE, "wrapped_zip.pth"))
 
 
 if __name__ == "__main__":
