@@ -40,7 +40,7 @@ internal static class VggWeightsOption
         if (VggWeightStore.Resolve(options) is null && options.AllowDownload)
         {
             CliRunner.Info($"VGG19 weights not found; downloading {options.Url} into {options.CacheDirectory} (once)");
-            DownloadProgressBar.Run("VGG19 weights", progress => VggWeightFetcher.Fetch(options, progress));
+            DownloadProgressBar.Run("VGG19 weights", (progress, token) => VggWeightFetcher.Fetch(options, progress, token));
         }
         return VggWeightStore.Load(options);
     }

@@ -42,7 +42,7 @@ internal static class WeightsCommand
                 return 0;
             }
             CliRunner.Info($"downloading {options.Url}");
-            var result = DownloadProgressBar.Run("VGG19 weights", progress => VggWeightFetcher.Fetch(options, progress));
+            var result = DownloadProgressBar.Run("VGG19 weights", (progress, token) => VggWeightFetcher.Fetch(options, progress, token));
             Report(result);
             return 0;
         }));

@@ -24,6 +24,7 @@ public static class VggWeightFetcher
         var fileName = Path.GetFileName(uri.AbsolutePath);
         if (string.IsNullOrEmpty(fileName)) fileName = "vgg19.pth";
         Directory.CreateDirectory(options.CacheDirectory);
+        RemoveAbandonedDownloads(options.CacheDirectory);
         var temp = Path.Combine(options.CacheDirectory, $".{fileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.download");
         try
         {
@@ -81,6 +82,28 @@ public static class VggWeightFetcher
             throw NetworkError(options, e.Message);
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    // A killed process (SIGKILL, power loss) cannot clean up; drop temp files whose owner process is gone.
+    static void RemoveAbandonedDownloads(string dir)
+    {
+        foreach (var file in Directory.EnumerateFiles(dir, ".*.download"))
+        {
+            var parts = Path.GetFileName(file).Split('.');
+            if (parts.Length < 4 || !int.TryParse(parts[^3], out var pid) || IsRunning(pid)) continue;
+            try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
     }
 
     static DsdException NetworkError(VggWeightsOptions options, string why) => new(DsdErrorKind.Weights,

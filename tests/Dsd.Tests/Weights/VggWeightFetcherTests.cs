@@ -33,6 +33,20 @@ public class VggWeightFetcherTests
     }
 
     [Fact]
+    public void AbandonedTempFilesOfDeadProcessesAreRemoved()
+    {
+        using var server = new LoopbackHttpServer(_ => new(200, Fixture));
+        var home = WeightsFixtures.TempDir();
+        var dead = Path.Combine(home, $".vgg19-{Hash8}.pth.{int.MaxValue - 1}.0123abcd.download");
+        var live = Path.Combine(home, $".vgg19-{Hash8}.pth.{Environment.ProcessId}.0123abcd.download");
+        File.WriteAllText(dead, "partial");
+        File.WriteAllText(live, "partial");
+        VggWeightFetcher.Fetch(Options(server.Url($"/vgg19-{Hash8}.pth"), home));
+        Assert.False(File.Exists(dead));
+        Assert.True(File.Exists(live));
+    }
+
+    [Fact]
     public void CorruptedDownloadIsAChecksumErrorAndLeavesNoFiles()
     {
         var corrupt = (byte[])Fixture.Clone();
