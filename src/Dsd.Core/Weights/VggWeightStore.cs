@@ -83,9 +83,16 @@ public static partial class VggWeightStore
             var name = NormaliseKey(key)!;
             if (state.ContainsKey(name))
                 throw new DsdException(DsdErrorKind.Weights, $"{path}: key '{key}' duplicates '{name}'");
-            state[name] = tensor.dtype == ScalarType.Float32 ? tensor : tensor.to_type(ScalarType.Float32);
+            if (tensor.dtype == ScalarType.Float32) { state[name] = tensor; continue; }
+            state[name] = tensor.to_type(ScalarType.Float32);
+            tensor.Dispose();
         }
-        Validate(state, path);
+        try { Validate(state, path); }
+        catch
+        {
+            foreach (var t in state.Values) t.Dispose();
+            throw;
+        }
         return state;
     }
 
