@@ -30,19 +30,18 @@ internal static class CubicKernel
     }
 
     /// <summary>
-    /// MATLAB imresize's contributions() for one axis as a dense [outLength, inLength] matrix:
-    /// row o holds the normalised cubic weights of output sample o, with out-of-range taps folded back by
-    /// <see cref="Mirror"/>. A dense matrix makes the all-zero-column removal of MATLAB unnecessary
-    /// (zero weights add nothing) and turns the resize into a differentiable matmul.
+    /// MATLAB imresize's contributions() for one axis: for each output sample, <c>Taps</c> input indices
+    /// (0-based, already folded into range by <see cref="Mirror"/>) and their normalised cubic weights, row-major
+    /// [outLength, Taps]. Tap columns whose weight is zero for every output are removed, as MATLAB does.
     /// </summary>
     /// <remarks><paramref name="scale"/> is the scale used for the weights: out/in for explicit sizes, the user's scale otherwise.</remarks>
-    public static double[] ResizeMatrix(int inLength, int outLength, double scale, bool antialias)
+    public static AxisContributions Contributions(int inLength, int outLength, double scale, bool antialias)
     {
         var widen = antialias && scale < 1;
         var kernelWidth = widen ? 2 * Support / scale : 2 * Support;
         var taps = (int)Math.Ceiling(kernelWidth) + 2;
-        var matrix = new double[outLength * inLength];
-        var weights = new double[taps];
+        var index = new long[outLength * taps];
+        var weights = new double[outLength * taps];
         for (var o = 0; o < outLength; o++)
         {
             // Centre of output pixel o in 1-based input coordinates (MATLAB's u).
@@ -52,22 +51,30 @@ internal static class CubicKernel
             for (var j = 0; j < taps; j++)
             {
                 var d = u - (left + j);
-                weights[j] = widen ? scale * Value(scale * d) : Value(d);
-                sum += weights[j];
+                var w = widen ? scale * Value(scale * d) : Value(d);
+                weights[o * taps + j] = w;
+                index[o * taps + j] = Mirror(left + j - 1, inLength);
+                sum += w;
             }
-            for (var j = 0; j < taps; j++)
-            {
-                if (weights[j] == 0) continue;
-                var column = Mirror(left + j - 1, inLength);
-                matrix[o * inLength + column] += weights[j] / sum;
-            }
+            for (var j = 0; j < taps; j++) weights[o * taps + j] /= sum;
         }
-        return matrix;
+
+        var keep = Enumerable.Range(0, taps).Where(j => Enumerable.Range(0, outLength).Any(o => weights[o * taps + j] != 0)).ToArray();
+        if (keep.Length == taps) return new AxisContributions(taps, index, weights);
+        var keptIndex = new long[outLength * keep.Length];
+        var keptWeights = new double[outLength * keep.Length];
+        for (var o = 0; o < outLength; o++)
+            for (var k = 0; k < keep.Length; k++)
+            {
+                keptIndex[o * keep.Length + k] = index[o * taps + keep[k]];
+                keptWeights[o * keep.Length + k] = weights[o * taps + keep[k]];
+            }
+        return new AxisContributions(keep.Length, keptIndex, keptWeights);
     }
 
     /// <summary>
     /// The 1-D taps of the strided ×α downscale: 4α cubic weights sampled at the antialiased positions
-    /// (i + ½ − 2α)/α, normalised to sum 1. Equals one row of <see cref="ResizeMatrix"/> for scale 1/α.
+    /// (i + ½ − 2α)/α, normalised to sum 1. Equals the interior weights of <see cref="Contributions"/> for scale 1/α.
     /// </summary>
     public static double[] StridedTaps(int factor)
     {
@@ -83,3 +90,6 @@ internal static class CubicKernel
         return taps;
     }
 }
+
+/// <summary>Per-output input indices and weights of one axis, row-major [outLength, Taps].</summary>
+internal sealed record AxisContributions(int Taps, long[] Index, double[] Weights);

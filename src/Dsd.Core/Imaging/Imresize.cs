@@ -66,20 +66,32 @@ public static class Imresize
     {
         using var scope = NewDisposeScope();
         var y = x;
-        // Rows: [outH,H] @ [B,C,H,W] → [B,C,outH,W]; columns: [B,C,outH,W] @ [W,outW].
-        if (outH != h || scaleH != 1)
-            y = matmul(AxisMatrix(h, outH, scaleH, antialias, x), y);
-        if (outW != w || scaleW != 1)
-            y = matmul(y, AxisMatrix(w, outW, scaleW, antialias, x).t());
+        if (outH != h || scaleH != 1) y = ResizeAxis(y, 2, outH, scaleH, antialias);
+        if (outW != w || scaleW != 1) y = ResizeAxis(y, 3, outW, scaleW, antialias);
         // Identity resize returns a new tensor too, so callers may dispose the result freely.
         if (ReferenceEquals(y, x)) y = x.alias();
         return y.MoveToOuterDisposeScope();
     }
 
-    static Tensor AxisMatrix(int inLength, int outLength, double scale, bool antialias, Tensor like)
+    /// <summary>
+    /// One axis as a gather of all taps followed by a weighted sum: O(out · taps) per line, unlike a dense
+    /// [out, in] matrix, and differentiable (index_select's gradient is a scatter-add).
+    /// </summary>
+    static Tensor ResizeAxis(Tensor x, int dim, int outLength, double scale, bool antialias)
     {
-        var data = CubicKernel.ResizeMatrix(inLength, outLength, scale, antialias);
-        return torch.tensor(data, new long[] { outLength, inLength }).to(like.dtype, like.device);
+        var c = CubicKernel.Contributions((int)x.shape[dim], outLength, scale, antialias);
+        var index = torch.tensor(c.Index, device: x.device);
+        var weights = torch.tensor(c.Weights).to(x.dtype, x.device);
+        var taps = x.index_select(dim, index);
+        if (dim == 2)
+        {
+            // [B,C,out·taps,W] → [B,C,out,taps,W], weights [out,taps,1].
+            taps = taps.view(x.shape[0], x.shape[1], outLength, c.Taps, x.shape[3]);
+            return (taps * weights.view(outLength, c.Taps, 1)).sum(3);
+        }
+        // [B,C,H,out·taps] → [B,C,H,out,taps], weights [out,taps].
+        taps = taps.view(x.shape[0], x.shape[1], x.shape[2], outLength, c.Taps);
+        return (taps * weights.view(outLength, c.Taps)).sum(4);
     }
 
     /// <summary>Validates [B,C,H,W] floating input with H, W ≥ <paramref name="minSide"/>; returns (H, W).</summary>

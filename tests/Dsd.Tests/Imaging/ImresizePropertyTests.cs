@@ -104,6 +104,24 @@ public class ImresizePropertyTests
         Close.Tensor(golden[$"{name}/scale_{suffix}"], y, rtol: 0, atol: 1e-5, what: $"{name} scale {scale}");
     }
 
+    /// <summary>MATLAB's contributions(): normalised rows, no all-zero tap column left, indices in range.</summary>
+    [Theory]
+    [InlineData(16, 64)]  // upscaling: of 6 candidate taps the outer two are always zero → 4 remain
+    [InlineData(64, 21)]  // antialiased downscaling: at most ceil(4·64/21) + 2 = 15 taps
+    [InlineData(3, 1)]    // taps overhang a tiny input on both sides and fold back
+    public void Contributions_are_normalised_and_trimmed(int inLength, int outLength)
+    {
+        var scale = (double)outLength / inLength;
+        var c = CubicKernel.Contributions(inLength, outLength, scale, antialias: true);
+        Assert.InRange(c.Taps, 1, (int)Math.Ceiling(4 / Math.Min(scale, 1)) + 2);
+        if (scale > 1) Assert.Equal(4, c.Taps);
+        for (var o = 0; o < outLength; o++)
+            Assert.Equal(1.0, c.Weights.Skip(o * c.Taps).Take(c.Taps).Sum(), 12);
+        for (var j = 0; j < c.Taps; j++)
+            Assert.Contains(Enumerable.Range(0, outLength), o => c.Weights[o * c.Taps + j] != 0);
+        Assert.All(c.Index, i => Assert.InRange(i, 0, inLength - 1));
+    }
+
     [Fact]
     public void Tiny_input_beyond_padding_still_works()
     {
