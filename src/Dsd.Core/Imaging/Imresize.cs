@@ -42,6 +42,8 @@ public static class Imresize
         var (h, w) = CheckImages(x, 1, "resize");
         var outH = OutputSide(h, scale);
         var outW = OutputSide(w, scale);
+        if (outH > MaxSide || outW > MaxSide)
+            throw new DsdException(DsdErrorKind.InvalidInput, $"resize: scale {scale} would give {h * scale:F0}×{w * scale:F0}; the maximum side is {MaxSide}");
         return Separable(x, h, w, outH, outW, scale, scale, antialias);
     }
 
@@ -60,7 +62,10 @@ public static class Imresize
         return StridedDownscale.Apply(x, h, w, factor);
     }
 
-    internal static int OutputSide(int side, double scale) => Math.Max(1, (int)Math.Ceiling(side * scale - 1e-9));
+    /// <summary>Largest output side accepted by <see cref="Scale"/>: guards against int overflow from absurd scales.</summary>
+    public const int MaxSide = 1 << 20;
+
+    internal static int OutputSide(int side, double scale) => (int)Math.Clamp(Math.Ceiling(side * scale - 1e-9), 1, MaxSide + 1.0);
 
     static Tensor Separable(Tensor x, int h, int w, int outH, int outW, double scaleH, double scaleW, bool antialias)
     {

@@ -122,6 +122,23 @@ public class ImresizePropertyTests
         Assert.All(c.Index, i => Assert.InRange(i, 0, inLength - 1));
     }
 
+    /// <summary>
+    /// Scale uses the given scale for the weights (MATLAB), not out/in: on 33×47 at 0.5 the output is 17×24 and
+    /// its first 16×23 samples sit exactly where the strided ×2 path samples; Resize to 17×24 (scale 17/33) does not.
+    /// </summary>
+    [Fact]
+    public void Scale_weights_use_the_given_scale_not_out_over_in()
+    {
+        var golden = GoldenSet.Random;
+        var x = golden["resize/1/input"];
+        var expected = golden["resize/1/scale_0.5"];
+        using var scaled = Imresize.Scale(x, 0.5);
+        Assert.Equal(new long[] { 1, 3, 17, 24 }, scaled.shape);
+        Close.Tensor(expected, scaled[.., .., ..16, ..23], rtol: 0, atol: 1e-5, what: "Scale 0.5 vs strided");
+        using var sized = Imresize.Resize(x, 17, 24);
+        Assert.True((sized[.., .., ..16, ..23] - expected).abs().max().item<float>() > 1e-3);
+    }
+
     [Fact]
     public void Tiny_input_beyond_padding_still_works()
     {
@@ -147,6 +164,7 @@ public class ImresizePropertyTests
         Assert.Equal(DsdErrorKind.InvalidInput, Assert.Throws<DsdException>(() => Imresize.Scale(zeros(1, 3, 8, 8), 0)).Kind);
         Assert.Equal(DsdErrorKind.InvalidInput, Assert.Throws<DsdException>(() => Imresize.Resize(zeros(1, 3, 8, 8), 0, 4)).Kind);
         Assert.Equal(DsdErrorKind.InvalidInput, Assert.Throws<DsdException>(() => Imresize.Resize(zeros(3, 8, 8), 4, 4)).Kind);
+        Assert.Equal(DsdErrorKind.InvalidInput, Assert.Throws<DsdException>(() => Imresize.Scale(zeros(1, 3, 8, 8), 1e12)).Kind);
     }
 
     [Fact]
