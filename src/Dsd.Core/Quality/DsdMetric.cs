@@ -24,17 +24,12 @@ public sealed class DsdMetric(Vgg19Features vgg, DsdOptions? options = null) : I
     public double Score(Tensor distorted, Tensor? reference)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        if (!distorted.shape.SequenceEqual(reference.shape))
-            throw new DsdException(DsdErrorKind.InvalidInput,
-                $"sizes differ: distorted {distorted.shape[3]}×{distorted.shape[2]}, reference {reference.shape[3]}×{reference.shape[2]}");
+        MetricChecks.SameSize(distorted, reference);
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
         var target = ReferencePrint(reference);
         using var print = Fingerprint.Compute(vgg, distorted, Options);
-        var value = DsdDistance.Between(print, target).item<float>();
-        if (!float.IsFinite(value))
-            throw new DsdException(DsdErrorKind.Numerical, "DSD distance is not finite (NaN or infinity in the image or weights)");
-        return value;
+        return MetricChecks.Finite(Name, DsdDistance.Between(print, target).item<float>());
     }
 
     Fingerprint ReferencePrint(Tensor reference)

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dsd.Quality;
+using Spectre.Console;
+
+namespace Dsd.Cli.Commands;
+
+/// <summary>Formats scoring results as JSON, CSV or console tables; no numerics beyond the summary statistics.</summary>
+internal sealed class ScoreReport(IReadOnlyList<IQualityMetric> metrics, IReadOnlyList<PairResult> results, IReadOnlyDictionary<string, object?> settings)
+{
+    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    Dictionary<string, ScoreSummary> Summaries() => metrics.ToDictionary(
+        m => m.Name,
+        m => ScoreSummary.Of(results.Where(r => r.Error is null).Select(r => r.Scores[m.Name]).ToList()));
+
+    public string ToJson()
+    {
+        var rows = results.Select(r =>
+        {
+            var row = new Dictionary<string, object?> { ["ref"] = r.Pair.Reference, ["dist"] = r.Pair.Distorted };
+            foreach (var m in metrics) row[m.Name] = r.Scores.TryGetValue(m.Name, out var v) ? Json(v) : null;
+            if (r.Error is not null) row["error"] = r.Error;
+            return row;
+        }).ToList();
+        var doc = new Dictionary<string, object?>
+        {
+            ["rows"] = rows,
+            ["summary"] = Summaries().ToDictionary(kv => kv.Key, kv => new Dictionary<string, object?>
+            {
+                ["mean"] = Json(kv.Value.Mean), ["std"] = Json(kv.Value.Std), ["median"] = Json(kv.Value.Median), ["n"] = kv.Value.N,
+            }),
+            ["metrics"] = metrics.ToDictionary(m => m.Name, m => new Dictionary<string, object> { ["lower_is_better"] = m.LowerIsBetter }),
+            ["settings"] = settings,
+        };
+        return JsonSerializer.Serialize(doc, Indented) + "\n";
+    }
+
+    public string ToCsv()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Join(",", new[] { "ref", "dist" }.Concat(metrics.Select(m => m.Name)).Append("error")));
+        foreach (var r in results)
+        {
+            var cells = new List<string> { Csv(r.Pair.Reference ?? ""), Csv(r.Pair.Distorted) };
+            cells.AddRange(metrics.Select(m => r.Scores.TryGetValue(m.Name, out var v) ? v.ToString("R", CultureInfo.InvariantCulture) : ""));
+            cells.Add(Csv(r.Error ?? ""));
+            sb.AppendLine(string.Join(",", cells));
+        }
+        return sb.ToString();
+    }
+
+    public void WriteTables(IAnsiConsole console)
+    {
+        var table = new Table().AddColumn("ref").AddColumn("dist");
+        foreach (var m in metrics) table.AddColumn(new TableColumn($"{m.Name} {(m.LowerIsBetter ? "↓" : "↑")}").RightAligned());
+        foreach (var r in results)
+            table.AddRow([Markup.Escape(Path.GetFileName(r.Pair.Reference ?? "")), Markup.Escape(Path.GetFileName(r.Pair.Distorted)),
+                .. metrics.Select(m => r.Scores.TryGetValue(m.Name, out var v) ? Number(v) : "[red]error[/]")]);
+        console.Write(table);
+
+        var summary = new Table().Title("summary (↓ lower is better, ↑ higher is better)").AddColumn("metric")
+            .AddColumn(new TableColumn("mean").RightAligned()).AddColumn(new TableColumn("std").RightAligned())
+            .AddColumn(new TableColumn("median").RightAligned()).AddColumn(new TableColumn("n").RightAligned());
+        foreach (var (name, s) in Summaries())
+            summary.AddRow($"{name} {(metrics.First(m => m.Name == name).LowerIsBetter ? "↓" : "↑")}", Number(s.Mean), Number(s.Std), Number(s.Median), s.N.ToString(CultureInfo.InvariantCulture));
+        console.Write(summary);
+    }
+
+    static string Number(double v) => double.IsNaN(v) ? "–" : v.ToString("G6", CultureInfo.InvariantCulture);
+
+    /// <summary>JSON has no NaN/∞: infinity (PSNR of identical images) becomes the string "inf", NaN null.</summary>
+    static object? Json(double v) => double.IsNaN(v) ? null : double.IsInfinity(v) ? (v > 0 ? "inf" : "-inf") : v;
+
+    static string Csv(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+}

@@ -1,0 +1,25 @@
+using Dsd.Distances;
+using static TorchSharp.torch;
+
+namespace Dsd.Quality;
+
+/// <summary>A VGG-feature distance of SPEC §6 (style, sliced Wasserstein, perceptual, contextual) used as a metric.</summary>
+public sealed class FeatureDistanceMetric(string name, FeatureDistance distance) : IQualityMetric
+{
+    public string Name { get; } = name;
+
+    public bool LowerIsBetter => true;
+
+    public bool NeedsReference => true;
+
+    public FeatureDistance Distance { get; } = distance;
+
+    public double Score(Tensor distorted, Tensor? reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        MetricChecks.SameSize(distorted, reference);
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
+        return MetricChecks.Finite(Name, Distance.PerImage(distorted, reference).item<float>());
+    }
+}

@@ -1,0 +1,65 @@
+using Dsd.Imaging;
+
+namespace Dsd.Quality;
+
+/// <summary>One distorted image and its reference (null for no-reference scoring).</summary>
+public sealed record ImagePair(string Distorted, string? Reference);
+
+/// <summary>The pairs to score plus the files that could not be paired.</summary>
+public sealed record PairingPlan(IReadOnlyList<ImagePair> Pairs, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// Pairs distorted images with references. Folder vs folder pairs by file stem (any supported extension) and never
+/// by sort order; file vs folder scores every distorted image against the one reference.
+/// </summary>
+public static class ImagePairs
+{
+    public static PairingPlan Plan(string distorted, string? reference)
+    {
+        var distFiles = List(distorted, "--dist");
+        if (reference is null)
+            return new PairingPlan(distFiles.Select(d => new ImagePair(d, null)).ToList(), []);
+        if (File.Exists(reference))
+            return new PairingPlan(distFiles.Select(d => new ImagePair(d, reference)).ToList(), []);
+        if (!Directory.Exists(reference))
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{reference}: no such file or folder");
+        if (File.Exists(distorted))
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{reference}: a reference folder needs a distorted folder, but {distorted} is a file");
+
+        var refs = ByStem(List(reference, "--ref"), reference);
+        var dists = ByStem(distFiles, distorted);
+        var warnings = new List<string>();
+        var pairs = new List<ImagePair>();
+        foreach (var (stem, dist) in dists.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (refs.TryGetValue(stem, out var r)) pairs.Add(new ImagePair(dist, r));
+            else warnings.Add($"{dist}: no reference named {stem}.* in {reference}; skipped");
+        }
+        foreach (var (stem, r) in refs.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            if (!dists.ContainsKey(stem)) warnings.Add($"{r}: no distorted image named {stem}.* in {distorted}; skipped");
+        return new PairingPlan(pairs, warnings);
+    }
+
+    static List<string> List(string path, string option)
+    {
+        if (File.Exists(path)) return [path];
+        if (!Directory.Exists(path)) throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: no such file or folder ({option})");
+        var files = Directory.EnumerateFiles(path).Where(ImageIo.IsSupported).OrderBy(f => f, StringComparer.Ordinal).ToList();
+        if (files.Count == 0)
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: folder holds no PNG, JPEG or BMP images ({option})");
+        return files;
+    }
+
+    static Dictionary<string, string> ByStem(List<string> files, string folder)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var f in files)
+        {
+            var stem = Path.GetFileNameWithoutExtension(f);
+            if (!result.TryAdd(stem, f))
+                throw new DsdException(DsdErrorKind.InvalidInput,
+                    $"{folder}: two images share the name {stem} ({Path.GetFileName(result[stem])}, {Path.GetFileName(f)}); pairing by name would be ambiguous");
+        }
+        return result;
+    }
+}

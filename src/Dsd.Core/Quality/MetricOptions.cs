@@ -1,0 +1,22 @@
+using Dsd.Dissimilarity;
+using static TorchSharp.torch;
+
+namespace Dsd.Quality;
+
+/// <summary>Everything a metric may need; unset parts take the defaults SPEC §2 and §7 give.</summary>
+public sealed record MetricOptions
+{
+    /// <summary>torchvision VGG19 weights (keys features.N.weight|bias) for the VGG-based metrics.</summary>
+    public IReadOnlyDictionary<string, Tensor>? VggWeights { get; init; }
+
+    /// <summary>Names the weights in error messages.</summary>
+    public string VggSource { get; init; } = "VGG19 weights";
+
+    public Device Device { get; init; } = CPU;
+
+    /// <summary>Layers and α of the <c>dsd</c> metric (image-quality default).</summary>
+    public DsdOptions Dsd { get; init; } = DsdOptions.ImageQuality;
+
+    /// <summary>Layer of the <c>perceptual</c> metric; null: conv5_4 when the weights cover it, else relu2_2.</summary>
+    public string? PerceptualLayer { get; init; }
+}
