@@ -41,7 +41,11 @@ internal static class CliRunner
         }
     }
 
-    public static readonly IAnsiConsole Stderr = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+    /// <summary>Spectre console on the current stderr (progress bars); created per use so redirection is honoured.</summary>
+    public static IAnsiConsole Stderr => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+    /// <summary>Spectre console on the current stdout (tables).</summary>
+    public static IAnsiConsole Stdout => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
 
     public static void Error(string message) => Console.Error.WriteLine($"dsd: error: {message}");
 

@@ -45,12 +45,11 @@ internal static class FingerprintCommand
             var options = new DsdOptions(CommonOptions.ParseList(parse.GetValue(layers)!), CommonOptions.ParseAlphas(parse.GetValue(alphas)!, "--alpha"));
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             var path = parse.GetValue(image)!;
+            using var scope = NewDisposeScope();
+            var x = ImageIo.Load(path, dev); // before the weights: a mistyped path must not trigger a download
             using var weights = VggWeightsOption.Load(parse);
             using var vgg = new Vgg19Features(options.Layers, weights.State, dev, weights.Path);
-
-            using var scope = NewDisposeScope();
             using var mode = inference_mode();
-            var x = ImageIo.Load(path, dev);
             Fingerprint print;
             try { print = Fingerprint.Compute(vgg, x, options); }
             catch (DsdException e) { throw new DsdException(e.Kind, $"{path}: {e.Message}"); }
@@ -96,7 +95,7 @@ internal static class FingerprintCommand
         var table = new Table().Title($"mean |DSD| of {Markup.Escape(Path.GetFileName(path))}").AddColumn("layer");
         foreach (var a in options.Alphas) table.AddColumn(new TableColumn($"α = {CommonOptions.Format(a)}").RightAligned());
         foreach (var (layer, values) in rows) table.AddRow([layer, .. values.Select(v => v.ToString("E4", System.Globalization.CultureInfo.InvariantCulture))]);
-        AnsiConsole.Write(table);
+        CliRunner.Stdout.Write(table);
         if (outPath is not null) CliRunner.Info($"wrote {outPath}");
     }
 }

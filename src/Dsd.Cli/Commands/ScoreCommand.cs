@@ -103,7 +103,7 @@ internal static class ScoreCommand
             if (text is null)
             {
                 if (outPath is not null) Serialization.AtomicFile.WriteAllText(outPath, report.ToCsv());
-                report.WriteTables(AnsiConsole.Console);
+                report.WriteTables(CliRunner.Stdout);
             }
             else if (outPath is not null) Serialization.AtomicFile.WriteAllText(outPath, text);
             else Console.Out.Write(text);

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Dsd.Serialization;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Dsd.Tests.Cli;
+
+[Collection(CliHarness.Name)]
+public class ScoreCommandTests
+{
+    static string Golden(string file) => Path.Combine(TestPaths.GoldenRandom, file);
+
+    [Fact]
+    public void SinglePairJsonMatchesGoldenDsdDistance()
+    {
+        var (code, stdout, stderr) = CliHarness.Run("score", "--ref", Golden("ref_crop.png"), "--dist", Golden("dist_crop.png"),
+            "--metrics", "dsd", "--format", "json", "--vgg-weights", CliHarness.GoldenWeights);
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var row = doc.RootElement.GetProperty("rows")[0];
+        Assert.EndsWith("ref_crop.png", row.GetProperty("ref").GetString());
+        // The IQA-default DSD distance of this pair is the golden loss/dsd_iqa value (the PNGs hold the golden pixels).
+        Close.Scalar(GoldenSet.Random["loss/dsd_iqa/value"].item<float>(), row.GetProperty("dsd").GetDouble());
+        Assert.True(doc.RootElement.GetProperty("metrics").GetProperty("dsd").GetProperty("lower_is_better").GetBoolean());
+        Assert.Equal(1, doc.RootElement.GetProperty("summary").GetProperty("dsd").GetProperty("n").GetInt32());
+        Assert.Equal(64, doc.RootElement.GetProperty("settings").GetProperty("vgg19_sha256").GetString()!.Length);
+    }
+
+    [Fact]
+    public void FoldersPairByNameWarnAboutUnpairedAndContinuePastMismatchedSizes()
+    {
+        var root = Directory.CreateTempSubdirectory("dsd-score-");
+        var refs = Directory.CreateDirectory(Path.Combine(root.FullName, "ref")).FullName;
+        var dists = Directory.CreateDirectory(Path.Combine(root.FullName, "dist")).FullName;
+        File.Copy(Golden("ref_crop.png"), Path.Combine(refs, "a.png"));
+        File.Copy(Golden("ref_crop.png"), Path.Combine(refs, "b.png"));
+        File.Copy(Golden("ref_crop.png"), Path.Combine(refs, "only-ref.png"));
+        File.Copy(Golden("dist_crop.png"), Path.Combine(dists, "a.png"));
+        Dsd.Imaging.ImageIo.SavePng(rand(1, 3, 64, 64), Path.Combine(dists, "b.png"));     // wrong size
+        File.Copy(Golden("dist_crop.png"), Path.Combine(dists, "z-only-dist.png"));
+        var csv = Path.Combine(root.FullName, "out.csv");
+
+        var (code, _, stderr) = CliHarness.Run("score", "--ref", refs, "--dist", dists, "--format", "csv", "--out", csv,
+            "--vgg-weights", CliHarness.GoldenWeights);
+
+        Assert.Equal(2, code); // one pair failed, the others were scored
+        Assert.Contains("only-ref.png", stderr);
+        Assert.Contains("z-only-dist.png", stderr);
+        Assert.Contains("differs from reference", stderr);
+        var lines = File.ReadAllLines(csv);
+        Assert.Equal("ref,dist,dsd,error", lines[0]);
+        Assert.Equal(3, lines.Length);
+        Assert.Contains("a.png", lines[1]);
+        Assert.Equal(GoldenSet.Random["loss/dsd_iqa/value"].item<float>(), double.Parse(lines[1].Split(',')[2], System.Globalization.CultureInfo.InvariantCulture), 1e-9);
+        Assert.Contains("differs from reference", lines[2]);
+        Assert.Empty(Directory.GetFiles(root.FullName, "*.tmp"));
+    }
+
+    [Fact]
+    public void CropsUseTheSamePositionsAndAreReproducible()
+    {
+        string[] args = ["score", "--ref", Golden("ref_crop.png"), "--dist", Golden("dist_crop.png"), "--crop", "64", "--num-crops", "3",
+            "--seed", "7", "--format", "json", "--vgg-weights", CliHarness.GoldenWeights];
+        var first = CliHarness.Run(args);
+        var second = CliHarness.Run(args);
+        Assert.Equal(0, first.Code);
+        Assert.Equal(first.Out, second.Out);
+        var self = CliHarness.Run("score", "--ref", Golden("ref_crop.png"), "--dist", Golden("ref_crop.png"), "--crop", "64", "--num-crops", "3",
+            "--format", "json", "--vgg-weights", CliHarness.GoldenWeights);
+        // Same image on both sides and the same crop windows: distance exactly 0.
+        Assert.Equal(0, JsonDocument.Parse(self.Out).RootElement.GetProperty("rows")[0].GetProperty("dsd").GetDouble());
+    }
+
+    [Fact]
+    public void MissingReferenceForFullReferenceMetricIsAClearError()
+    {
+        var (code, _, stderr) = CliHarness.Run("score", "--dist", Golden("dist_crop.png"), "--metrics", "dsd", "--vgg-weights", CliHarness.GoldenWeights);
+        Assert.Equal(2, code);
+        Assert.Contains("need --ref", stderr);
+    }
+
+    [Fact]
+    public void UnknownMetricAndCorruptImageAreReported()
+    {
+        var unknown = CliHarness.Run("score", "--ref", Golden("ref_crop.png"), "--dist", Golden("dist_crop.png"), "--metrics", "lpipz");
+        Assert.Equal(2, unknown.Code);
+        Assert.Contains("lpipz", unknown.Err);
+
+        var dir = Directory.CreateTempSubdirectory("dsd-score-");
+        var broken = Path.Combine(dir.FullName, "broken.png");
+        File.WriteAllBytes(broken, File.ReadAllBytes(Golden("dist_crop.png"))[..200]);
+        var (code, _, stderr) = CliHarness.Run("score", "--ref", Golden("ref_crop.png"), "--dist", broken, "--vgg-weights", CliHarness.GoldenWeights);
+        Assert.Equal(2, code);
+        Assert.Contains("broken.png", stderr);
+    }
+}
