@@ -19,7 +19,7 @@ public static class NetworkWeights
     public static void Load(nn.Module module, IReadOnlyDictionary<string, Tensor> stateDict, string source)
     {
         var given = StripDataParallelPrefix(stateDict);
-        var targets = Entries(module);
+        var targets = ReferenceStateDict(module);
 
         var missing = targets.Keys.Where(k => !given.ContainsKey(k) && !k.EndsWith("num_batches_tracked", StringComparison.Ordinal)).ToList();
         var unexpected = given.Keys.Where(k => !targets.ContainsKey(k)).ToList();
@@ -48,7 +48,7 @@ public static class NetworkWeights
     public static void Load(nn.Module module, string path) => Load(module, StateDict.Load(path), path);
 
     /// <summary>Writes the module's parameters and buffers as safetensors, under the reference's names.</summary>
-    public static void Save(nn.Module module, string path) => SafeTensors.Save(path, Entries(module));
+    public static void Save(nn.Module module, string path) => SafeTensors.Save(path, ReferenceStateDict(module));
 
     /// <summary>Number of distinct trainable parameters (a module shared by two blocks counts once).</summary>
     public static long ParameterCount(nn.Module module) =>
@@ -65,13 +65,23 @@ public static class NetworkWeights
         }
     }
 
-    // Parameters and buffers by their dotted names; a shared submodule appears under each of its names, as in PyTorch.
-    static Dictionary<string, Tensor> Entries(nn.Module module)
+    /// <summary>
+    /// Parameters and buffers by their dotted names as PyTorch's <c>state_dict()</c> lists them: a submodule shared by
+    /// two parents (psi's per-stage SE gate) appears under each of its names. TorchSharp's own
+    /// <c>state_dict()</c> lists it once, so it cannot read or write the reference's checkpoints on its own.
+    /// </summary>
+    public static Dictionary<string, Tensor> ReferenceStateDict(nn.Module module)
     {
         var entries = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, p) in module.named_parameters()) entries[name] = p;
-        foreach (var (name, b) in module.named_buffers()) entries[name] = b;
+        Collect(module, "", entries);
         return entries;
+    }
+
+    static void Collect(nn.Module module, string prefix, Dictionary<string, Tensor> entries)
+    {
+        foreach (var (name, p) in module.named_parameters(recurse: false)) entries[prefix + name] = p;
+        foreach (var (name, b) in module.named_buffers(recurse: false)) entries[prefix + name] = b;
+        foreach (var (name, child) in module.named_children()) Collect(child, $"{prefix}{name}.", entries);
     }
 
     static IReadOnlyDictionary<string, Tensor> StripDataParallelPrefix(IReadOnlyDictionary<string, Tensor> stateDict) =>
