@@ -45,12 +45,13 @@ public sealed class NoReferenceDsd : IQualityMetric
     public bool NeedsReference => false;
 
     /// <summary>
-    /// Prediction, measurement and per-layer gaps for a batch [B,3,H,W] in [0,1] (on the networks' device). psi sees the
+    /// Prediction, measurement and per-layer gaps for a batch [B,3,H,W] in [0,1] (moved to the extractor's device). psi sees the
     /// same strided bicubic x↓α as the fingerprint. Differentiable when called with gradients enabled.
     /// </summary>
     public NoReferenceDsdResult Evaluate(Tensor images)
     {
         using var scope = NewDisposeScope();
+        images = images.to(Vgg.Device);
         var predicted = Regressor.call(Downscaling.Apply(images, Alpha));
         using var print = Fingerprint.Compute(Vgg, images, options);
         var measured = stack(NoReferenceRegressor.Layers.Select(l => print.MeanAbs(Alpha, l)).ToArray(), 1);

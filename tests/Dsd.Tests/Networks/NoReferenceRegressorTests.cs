@@ -63,6 +63,25 @@ public class NoReferenceRegressorTests
         Assert.True((eval - train).abs().max().item<float>() > 1e-4);
     }
 
+    [Fact]
+    public void SavedFileHasTheReferenceLayoutAndReloadsToTheSameOutput()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"psi-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            NetworkWeights.Save(Golden(), path);
+            var keys = Dsd.Serialization.SafeTensors.Load(path).Keys.Where(k => !k.EndsWith(".num_batches_tracked", StringComparison.Ordinal));
+            Assert.Equal(GoldenSet.Random.WeightsUnder("regressor/").Keys.Order(), keys.Order());
+            var x = GoldenSet.Random["noref/regressor_input"];
+            using var noGrad = no_grad();
+            Assert.Equal(0, (Golden().call(x) - NoReferenceRegressor.FromFile(path).call(x)).abs().max().item<float>());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     static void CheckOutput(GoldenSet golden)
     {
         using var noGrad = no_grad();

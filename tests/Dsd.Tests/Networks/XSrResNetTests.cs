@@ -36,11 +36,16 @@ public class XSrResNetTests
     }
 
     [Fact]
-    public void GoldenInputGivesTheReferenceOutput()
+    public void RandomSetOutputMatchesReference() => CheckOutput(GoldenSet.Random);
+
+    [SharedFact("golden", "pretrained")]
+    public void PretrainedSetOutputMatchesReference() => CheckOutput(GoldenSet.Pretrained);
+
+    static void CheckOutput(GoldenSet golden)
     {
         using var noGrad = no_grad();
-        var y = Golden().call(GoldenSet.Random["xsrresnet/input"]);
-        Close.Tensor(GoldenSet.Random["xsrresnet/output"], y, what: "xsrresnet/output");
+        var y = Golden().call(golden["xsrresnet/input"]);
+        Close.Tensor(golden["xsrresnet/output"], y, what: "xsrresnet/output");
     }
 
     [Fact]
