@@ -38,10 +38,23 @@ public static class NetworkWeights
                     $"{source}: {key} has shape [{string.Join(",", value.shape)}], expected [{string.Join(",", target.shape)}]");
         }
 
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        var loadedFrom = new Dictionary<IntPtr, string>();
         foreach (var (key, target) in targets)
-            if (given.TryGetValue(key, out var value))
-                target.copy_(value.to(target.dtype, target.device));
+        {
+            if (!given.TryGetValue(key, out var value)) continue;
+            // A shared module's aliases must agree; otherwise the file is not from this architecture.
+            if (loadedFrom.TryGetValue(target.Handle, out var first))
+            {
+                if (!value.to(target.dtype, target.device).eq(target).all().item<bool>())
+                    throw new DsdException(DsdErrorKind.Weights,
+                        $"{source}: {key} differs from {first}, but both name one shared module");
+                continue;
+            }
+            target.copy_(value.to(target.dtype, target.device));
+            loadedFrom[target.Handle] = key;
+        }
     }
 
     /// <summary>Reads a checkpoint file (safetensors, PyTorch zip or legacy .pth) into <paramref name="module"/>.</summary>

@@ -45,6 +45,15 @@ public class NoReferenceRegressorTests
     }
 
     [Fact]
+    public void DisagreeingAliasesOfTheSharedGateAreRejected()
+    {
+        var weights = GoldenSet.Random.WeightsUnder("regressor/");
+        weights["features.4.1.residual_block.transform.2.bias"] = zeros(128);
+        var e = Assert.Throws<DsdException>(() => NetworkWeights.Load(new NoReferenceRegressor(), weights, "psi.pth"));
+        Assert.Contains("features.4.1.residual_block.transform.2.bias differs from features.4.0.residual_block.transform.2.bias", e.Message);
+    }
+
+    [Fact]
     public void RandomSetOutputMatchesReference() => CheckOutput(GoldenSet.Random);
 
     [SharedFact("golden", "pretrained")]
