@@ -9,8 +9,6 @@ namespace Dsd.Cli.Commands;
 /// <summary><c>dsd score</c>: full-reference quality scores per image pair, with a summary, as table, CSV or JSON.</summary>
 internal static class ScoreCommand
 {
-    static readonly HashSet<string> VggMetrics = ["dsd", "style", "sliced-wasserstein", "perceptual", "contextual"];
-
     public static Command Create()
     {
         var dist = new Option<string>("--dist") { Description = "Distorted image, or a folder of them", Required = true, HelpName = "PATH" };
@@ -30,12 +28,19 @@ internal static class ScoreCommand
         var dsdLayers = new Option<string>("--dsd-layers") { Description = "VGG19 layers of the dsd metric", DefaultValueFactory = _ => string.Join(",", DsdOptions.ImageQuality.Layers), HelpName = "LIST" };
         var dsdAlphas = new Option<string>("--dsd-alphas") { Description = "Downscale factors α of the dsd metric", DefaultValueFactory = _ => "2", HelpName = "LIST" };
         var perceptualLayer = new Option<string?>("--perceptual-layer") { Description = "VGG19 layer of the perceptual metric (default conv5_4, relu2_2 when the weights stop earlier)", HelpName = "LAYER" };
+        var shave = new Option<int>("--shave") { Description = "Pixels cut from every border for psnr-y, psnr-rgb and ssim (4 for ×4 SR)", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var ssimChannels = new Option<string>("--ssim-channels") { Description = "ssim on y (BT.601 luma), rgb (zero-padded, the reference evaluator's) or gray (MATLAB rgb2gray)", DefaultValueFactory = _ => "y" };
+        ssimChannels.AcceptOnlyFromAmong("y", "rgb", "gray");
+        var regressor = new Option<string?>("--regressor") { Description = "psi weights for noref-dsd (safetensors or PyTorch state dict)", HelpName = "PATH" };
+        var alpha = new Option<int>("--alpha") { Description = "α of noref-dsd: 4 (the reference evaluator's) or 2", DefaultValueFactory = _ => 4 };
+        alpha.AcceptOnlyFromAmong("2", "4");
         var strict = new Option<bool>("--strict") { Description = "Stop at the first pair that cannot be scored" };
         var device = CommonOptions.Device();
 
-        var command = new Command("score", "Score distorted images against references (full-reference metrics); one row per pair plus a summary")
+        var command = new Command("score", "Score images: full-reference metrics against --ref, or no-reference noref-dsd; one row per image plus a summary")
         {
-            dist, reference, metrics, format, output, crop, numCrops, seed, dsdLayers, dsdAlphas, perceptualLayer, strict, device, VggWeightsOption.Create(),
+            dist, reference, metrics, format, output, crop, numCrops, seed, dsdLayers, dsdAlphas, perceptualLayer, shave, ssimChannels,
+            regressor, alpha, strict, device, VggWeightsOption.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -44,8 +49,10 @@ internal static class ScoreCommand
                 if (!Metrics.Names.Contains(n))
                     throw new DsdException(DsdErrorKind.InvalidInput, $"--metrics: unknown metric '{n}' (available: {string.Join(", ", Metrics.Names)})");
             var refPath = parse.GetValue(reference);
-            if (refPath is null)
-                throw new DsdException(DsdErrorKind.InvalidInput, $"--metrics {string.Join(",", names)}: full-reference metrics need --ref");
+            var fullReference = names.Where(n => !Metrics.IsNoReference(n)).ToList();
+            if (refPath is null && fullReference.Count > 0)
+                throw new DsdException(DsdErrorKind.InvalidInput,
+                    $"--metrics {string.Join(",", fullReference)}: full-reference metrics need --ref (without it only noref-dsd is available)");
             var cropSize = parse.GetValue(crop);
             var crops = cropSize is { } size ? new CropSettings(size, Math.Max(1, parse.GetValue(numCrops)), parse.GetValue(seed)) : null;
             if (crops is { Size: < 1 }) throw new DsdException(DsdErrorKind.InvalidInput, "--crop: the crop size must be positive");
@@ -53,7 +60,7 @@ internal static class ScoreCommand
             var plan = ImagePairs.Plan(parse.GetValue(dist)!, refPath);
             foreach (var w in plan.Warnings) CliRunner.Warn(w);
 
-            VggWeights? weights = names.Any(VggMetrics.Contains) ? VggWeightsOption.Load(parse) : null;
+            VggWeights? weights = names.Any(Metrics.NeedsVgg) ? VggWeightsOption.Load(parse) : null;
             using var weightsScope = weights;
             var options = new MetricOptions
             {
@@ -62,6 +69,10 @@ internal static class ScoreCommand
                 Device = dev,
                 Dsd = new DsdOptions(CommonOptions.ParseList(parse.GetValue(dsdLayers)!), CommonOptions.ParseAlphas(parse.GetValue(dsdAlphas)!, "--dsd-alphas")),
                 PerceptualLayer = parse.GetValue(perceptualLayer),
+                Shave = parse.GetValue(shave),
+                SsimChannels = parse.GetValue(ssimChannels)!,
+                RegressorPath = parse.GetValue(regressor),
+                NoReferenceAlpha = parse.GetValue(alpha),
             };
             var created = names.Select(n => Metrics.Create(n, options)).ToList();
             using var scorer = new PairScorer(created, dev, crops);
@@ -92,6 +103,14 @@ internal static class ScoreCommand
             };
             if (names.Contains("dsd")) settings["dsd"] = options.Dsd.ToString();
             if (names.Contains("perceptual")) settings["perceptual_layer"] = Metrics.PerceptualLayer(options);
+            if (names.Any(n => n.StartsWith("psnr", StringComparison.Ordinal) || n == "ssim")) settings["shave"] = options.Shave;
+            if (names.Contains("ssim")) settings["ssim_channels"] = options.SsimChannels;
+            if (names.Contains("noref-dsd"))
+            {
+                settings["regressor"] = options.RegressorPath;
+                settings["noref_alpha"] = options.NoReferenceAlpha;
+                settings["noref_reduction"] = "mean over 4 layers (the reference evaluator sums: ×4)";
+            }
             var report = new ScoreReport(created, results, settings);
             var text = parse.GetValue(format) switch
             {

@@ -19,4 +19,16 @@ public sealed record MetricOptions
 
     /// <summary>Layer of the <c>perceptual</c> metric; null: conv5_4 when the weights cover it, else relu2_2.</summary>
     public string? PerceptualLayer { get; init; }
+
+    /// <summary>Pixels cut from every border before PSNR and SSIM (4 is the ×4 super-resolution convention).</summary>
+    public int Shave { get; init; }
+
+    /// <summary>SSIM channels: <c>y</c> (default, BT.601 luma), <c>rgb</c> (the reference evaluator's) or <c>gray</c> (MATLAB rgb2gray).</summary>
+    public string SsimChannels { get; init; } = "y";
+
+    /// <summary>psi weights for <c>noref-dsd</c> (safetensors or PyTorch state dict).</summary>
+    public string? RegressorPath { get; init; }
+
+    /// <summary>The α psi was trained for (4, the reference evaluator's, or 2).</summary>
+    public double NoReferenceAlpha { get; init; } = 4;
 }

@@ -16,6 +16,10 @@ public static class Metrics
         ["sliced-wasserstein"] = "sliced Wasserstein distance of VGG activations (sorted, MSE)",
         ["perceptual"] = "L1 distance of VGG features (conv5_4, or relu2_2 when weights stop at conv3_1)",
         ["contextual"] = "contextual loss on relu2_1 (h = 0.5); quadratic cost in image area",
+        ["noref-dsd"] = "no-reference DSD (SPEC §3): gap between psi's predicted and the measured ‖DSD_α‖₁, mean over 4 layers",
+        ["psnr-y"] = "PSNR on BT.601 Y (limited range), dB, higher is better",
+        ["psnr-rgb"] = "PSNR on RGB, dB, higher is better",
+        ["ssim"] = "SSIM, Gaussian 11×11 σ = 1.5, on Y (or rgb/gray), higher is better",
     };
 
     public static IReadOnlyCollection<string> Names => (IReadOnlyCollection<string>)Descriptions.Keys;
@@ -28,12 +32,33 @@ public static class Metrics
         "sliced-wasserstein" => new FeatureDistanceMetric(name, new SlicedWassersteinDistance(Vgg(options, StyleDistance.DefaultLayers))),
         "perceptual" => Perceptual(options),
         "contextual" => new FeatureDistanceMetric(name, new ContextualDistance(Vgg(options, ContextualDistance.DefaultLayers))),
+        "noref-dsd" => NoReference(options),
+        "psnr-y" => new PsnrMetric(onY: true, options.Shave),
+        "psnr-rgb" => new PsnrMetric(onY: false, options.Shave),
+        "ssim" => new SsimMetric(options.SsimChannels, options.Shave),
         _ => throw new DsdException(DsdErrorKind.InvalidInput, $"unknown metric '{name}' (available: {string.Join(", ", Names)})"),
     };
 
     /// <summary>The perceptual layer used: the requested one, else conv5_4 when covered, else relu2_2.</summary>
     public static string PerceptualLayer(MetricOptions options) =>
         options.PerceptualLayer ?? (options.VggWeights?.ContainsKey("features.34.weight") == true ? "conv5_4" : "relu2_2");
+
+    /// <summary>True for metrics that run VGG19 (and so need its weights).</summary>
+    public static bool NeedsVgg(string name) => name is "dsd" or "style" or "sliced-wasserstein" or "perceptual" or "contextual" or "noref-dsd";
+
+    /// <summary>True for metrics that score an image without a reference.</summary>
+    public static bool IsNoReference(string name) => name == "noref-dsd";
+
+    static IQualityMetric NoReference(MetricOptions options)
+    {
+        // Never score with an untrained psi: no weights is an error, not random output.
+        var path = options.RegressorPath
+            ?? throw new DsdException(DsdErrorKind.Weights,
+                "noref-dsd needs trained regressor (psi) weights and none ship with this version yet; pass --regressor PATH "
+                + "(a psi state dict in safetensors or PyTorch format, e.g. the authors' resnet_se checkpoint)");
+        var psi = Networks.NoReferenceRegressor.FromFile(path, options.Device);
+        return new NoReferenceDsd(psi, Vgg(options, Networks.NoReferenceRegressor.Layers), options.NoReferenceAlpha);
+    }
 
     static IQualityMetric Perceptual(MetricOptions options)
     {

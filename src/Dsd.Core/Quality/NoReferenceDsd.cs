@@ -38,7 +38,7 @@ public sealed class NoReferenceDsd : IQualityMetric
 
     public double Alpha { get; }
 
-    public string Name => "dsd-nr";
+    public string Name => "noref-dsd";
 
     public bool LowerIsBetter => true;
 

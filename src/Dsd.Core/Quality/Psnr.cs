@@ -19,14 +19,14 @@ public static class Psnr
     /// <exception cref="DsdException">Shapes differ, are not [B,3,H,W], or the shave leaves nothing (InvalidInput).</exception>
     public static Tensor Compute(Tensor x, Tensor y, int shave = 0, bool onY = true)
     {
-        ImagePair.CheckSameSize(x, y);
+        MetricChecks.SameSize(x, y);
         using var scope = NewDisposeScope();
-        var dtype = ImagePair.Precision(x);
+        var dtype = MetricChecks.Precision(x);
         var a = x.to_type(dtype);
         var b = y.to_type(dtype);
         if (onY) (a, b) = (ColorSpace.RgbToY(a), ColorSpace.RgbToY(b));
-        a = ImagePair.Shave(a, shave);
-        b = ImagePair.Shave(b, shave);
+        a = MetricChecks.Shave(a, shave);
+        b = MetricChecks.Shave(b, shave);
         var mse = (a - b).square().mean([1, 2, 3]);
         return (mse.reciprocal().log10() * 10.0).MoveToOuterDisposeScope();
     }

@@ -33,9 +33,9 @@ public sealed class PsnrMetric : IQualityMetric
     /// <exception cref="DsdException">No reference or sizes differ (InvalidInput); NaN or infinite pixels (Numerical).</exception>
     public double Score(Tensor distorted, Tensor? reference)
     {
-        var r = PixelMetric.RequireReference(Name, distorted, reference);
+        var r = MetricChecks.RequireReference(Name, distorted, reference);
         using var scope = NewDisposeScope();
-        var value = PixelMetric.Finish(Name, Psnr.Compute(distorted, r, Shave, OnY).item<double>());
+        var value = MetricChecks.Finite(Name, Psnr.Compute(distorted, r, Shave, OnY).item<double>());
         // +∞ is a perfect match; −∞ (infinite MSE) can only come from infinite pixels.
         if (double.IsNegativeInfinity(value))
             throw new DsdException(DsdErrorKind.Numerical, $"{Name} is −∞ (infinity in the images)");

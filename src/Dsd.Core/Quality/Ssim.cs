@@ -38,14 +38,14 @@ public static class Ssim
     /// <exception cref="DsdException">Unknown channels, shapes differ, or the image is smaller than the window after shaving (InvalidInput).</exception>
     public static Tensor Compute(Tensor x, Tensor y, string channels = "y", int shave = 0, SsimBorder? border = null)
     {
-        ImagePair.CheckSameSize(x, y);
+        MetricChecks.SameSize(x, y);
         var choice = channels.ToLowerInvariant();
         if (!Channels.Contains(choice))
             throw new DsdException(DsdErrorKind.InvalidInput, $"unknown SSIM channels '{channels}' (expected {string.Join(", ", Channels)})");
         var mode = border ?? (choice == "rgb" ? SsimBorder.ZeroPadded : SsimBorder.Valid);
 
         using var scope = NewDisposeScope();
-        var dtype = ImagePair.Precision(x);
+        var dtype = MetricChecks.Precision(x);
         var (a, b) = choice switch
         {
             "y" => (ColorSpace.RgbToY(x.to_type(dtype)), ColorSpace.RgbToY(y.to_type(dtype))),
@@ -53,8 +53,8 @@ public static class Ssim
             _ => (x.to_type(dtype), y.to_type(dtype)),
         };
         // A valid map needs at least one whole window.
-        a = ImagePair.Shave(a, shave, mode == SsimBorder.Valid ? WindowSize : 1);
-        b = ImagePair.Shave(b, shave, mode == SsimBorder.Valid ? WindowSize : 1);
+        a = MetricChecks.Shave(a, shave, mode == SsimBorder.Valid ? WindowSize : 1);
+        b = MetricChecks.Shave(b, shave, mode == SsimBorder.Valid ? WindowSize : 1);
         return Map(a, b, mode).mean([1, 2, 3]).MoveToOuterDisposeScope();
     }
 

@@ -36,9 +36,9 @@ public sealed class SsimMetric : IQualityMetric
     /// <exception cref="DsdException">No reference, sizes differ or image too small (InvalidInput); NaN result (Numerical).</exception>
     public double Score(Tensor distorted, Tensor? reference)
     {
-        var r = PixelMetric.RequireReference(Name, distorted, reference);
+        var r = MetricChecks.RequireReference(Name, distorted, reference);
         using var scope = NewDisposeScope();
-        var value = PixelMetric.Finish(Name, Ssim.Compute(distorted, r, Channels, Shave).item<double>());
+        var value = MetricChecks.Finite(Name, Ssim.Compute(distorted, r, Channels, Shave).item<double>());
         // SSIM is bounded; infinity can only come from non-finite pixels.
         if (double.IsInfinity(value))
             throw new DsdException(DsdErrorKind.Numerical, "ssim is not finite (infinity in the images)");

@@ -94,3 +94,52 @@ public class ScoreCommandTests
         Assert.Contains("broken.png", stderr);
     }
 }
+
+[Collection(CliHarness.Name)]
+public class NoReferenceScoreCommandTests
+{
+    [Fact]
+    public void NoReferenceScoresOfGoldenCropsAverageToTheReferenceEvaluatorsScore()
+    {
+        var dir = Directory.CreateTempSubdirectory("dsd-noref-");
+        var crops = Directory.CreateDirectory(Path.Combine(dir.FullName, "crops")).FullName;
+        var golden = GoldenSet.Random;
+        for (var i = 0; i < 4; i++) // 8-bit pixels: PNG holds them exactly
+            Dsd.Imaging.ImageIo.SavePng(golden["noref/crops"][i], Path.Combine(crops, $"crop{i}.png"));
+        var psi = Path.Combine(dir.FullName, "psi.safetensors");
+        SafeTensors.Save(psi, golden.WeightsUnder("regressor/"));
+
+        var (code, stdout, stderr) = CliHarness.Run("score", "--dist", crops, "--metrics", "noref-dsd", "--regressor", psi,
+            "--format", "json", "--vgg-weights", CliHarness.GoldenWeights);
+
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Equal(4, doc.RootElement.GetProperty("rows").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("rows")[0].GetProperty("ref").ValueKind);
+        // golden.json noref.score_mean_layers: mean over crops and layers of |psi − ‖DSD_4‖₁|.
+        var expected = golden["noref/score_per_layer"].mean().item<float>();
+        Close.Scalar(expected, doc.RootElement.GetProperty("summary").GetProperty("noref-dsd").GetProperty("mean").GetDouble());
+    }
+
+    [Fact]
+    public void NoReferenceWithoutRegressorWeightsIsAnErrorNotARandomScore()
+    {
+        var (code, _, stderr) = CliHarness.Run("score", "--dist", Path.Combine(TestPaths.GoldenRandom, "ref_crop.png"), "--metrics", "noref-dsd",
+            "--vgg-weights", CliHarness.GoldenWeights);
+        Assert.Equal(3, code);
+        Assert.Contains("--regressor", stderr);
+    }
+
+    [Fact]
+    public void PsnrAndSsimNeedNoVggWeightsAndReportDirection()
+    {
+        var g = TestPaths.GoldenRandom;
+        var (code, stdout, stderr) = CliHarness.Run("score", "--ref", Path.Combine(g, "ref_crop.png"), "--dist", Path.Combine(g, "ref_crop.png"),
+            "--metrics", "psnr-y,ssim", "--format", "json", "--vgg-weights", "/nonexistent/weights.pth");
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Equal("inf", doc.RootElement.GetProperty("rows")[0].GetProperty("psnr-y").GetString()); // identical images
+        Assert.Equal(1.0, doc.RootElement.GetProperty("rows")[0].GetProperty("ssim").GetDouble(), 12);
+        Assert.False(doc.RootElement.GetProperty("metrics").GetProperty("ssim").GetProperty("lower_is_better").GetBoolean());
+    }
+}
