@@ -13,6 +13,8 @@ internal static class ScoreCommand
     {
         var dist = new Option<string>("--dist") { Description = "Distorted image, or a folder of them", Required = true, HelpName = "PATH" };
         var reference = new Option<string?>("--ref") { Description = "Reference image, or a folder paired with --dist by file name (stem)", HelpName = "PATH" };
+        var distSuffix = new Option<string>("--dist-suffix") { Description = "Ignore this end of distorted file names when pairing folders (baby_SRGAN.png ↔ baby.png with _SRGAN)", DefaultValueFactory = _ => "", HelpName = "TEXT" };
+        var refSuffix = new Option<string>("--ref-suffix") { Description = "Ignore this end of reference file names when pairing folders (e.g. _HR)", DefaultValueFactory = _ => "", HelpName = "TEXT" };
         var metrics = new Option<string>("--metrics")
         {
             Description = "Comma-separated metrics: " + string.Join(", ", Metrics.Names),
@@ -39,7 +41,7 @@ internal static class ScoreCommand
 
         var command = new Command("score", "Score images: full-reference metrics against --ref, or no-reference noref-dsd; one row per image plus a summary")
         {
-            dist, reference, metrics, format, output, crop, numCrops, seed, dsdLayers, dsdAlphas, perceptualLayer, shave, ssimChannels,
+            dist, reference, distSuffix, refSuffix, metrics, format, output, crop, numCrops, seed, dsdLayers, dsdAlphas, perceptualLayer, shave, ssimChannels,
             regressor, alpha, strict, device, VggWeightsOption.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
@@ -57,7 +59,7 @@ internal static class ScoreCommand
             var crops = cropSize is { } size ? new CropSettings(size, Math.Max(1, parse.GetValue(numCrops)), parse.GetValue(seed)) : null;
             if (crops is { Size: < 1 }) throw new DsdException(DsdErrorKind.InvalidInput, "--crop: the crop size must be positive");
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
-            var plan = ImagePairs.Plan(parse.GetValue(dist)!, refPath);
+            var plan = ImagePairs.Plan(parse.GetValue(dist)!, refPath, parse.GetValue(distSuffix)!, parse.GetValue(refSuffix)!);
             foreach (var w in plan.Warnings) CliRunner.Warn(w);
 
             VggWeights? weights = names.Any(Metrics.NeedsVgg) ? VggWeightsOption.Load(parse) : null;

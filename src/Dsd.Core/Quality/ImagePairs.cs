@@ -14,7 +14,12 @@ public sealed record PairingPlan(IReadOnlyList<ImagePair> Pairs, IReadOnlyList<s
 /// </summary>
 public static class ImagePairs
 {
-    public static PairingPlan Plan(string distorted, string? reference)
+    /// <param name="distorted">A distorted image or a folder of them.</param>
+    /// <param name="reference">A reference image, a folder of them, or null for no-reference scoring.</param>
+    /// <param name="distortedSuffix">Removed from distorted stems before pairing (e.g. <c>_SRGAN-VGG54</c>: baby_SRGAN-VGG54.png ↔ baby.png);
+    /// distorted files whose stem lacks it are left unpaired.</param>
+    /// <param name="referenceSuffix">The same for reference stems (e.g. <c>_HR</c>).</param>
+    public static PairingPlan Plan(string distorted, string? reference, string distortedSuffix = "", string referenceSuffix = "")
     {
         var distFiles = List(distorted, "--dist");
         if (reference is null)
@@ -26,17 +31,17 @@ public static class ImagePairs
         if (File.Exists(distorted))
             throw new DsdException(DsdErrorKind.InvalidInput, $"{reference}: a reference folder needs a distorted folder, but {distorted} is a file");
 
-        var refs = ByStem(List(reference, "--ref"), reference);
-        var dists = ByStem(distFiles, distorted);
         var warnings = new List<string>();
+        var refs = ByStem(List(reference, "--ref"), reference, referenceSuffix, warnings);
+        var dists = ByStem(distFiles, distorted, distortedSuffix, warnings);
         var pairs = new List<ImagePair>();
         foreach (var (stem, dist) in dists.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
             if (refs.TryGetValue(stem, out var r)) pairs.Add(new ImagePair(dist, r));
-            else warnings.Add($"{dist}: no reference named {stem}.* in {reference}; skipped");
+            else warnings.Add($"{dist}: no reference named {stem}{referenceSuffix}.* in {reference}; skipped");
         }
         foreach (var (stem, r) in refs.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            if (!dists.ContainsKey(stem)) warnings.Add($"{r}: no distorted image named {stem}.* in {distorted}; skipped");
+            if (!dists.ContainsKey(stem)) warnings.Add($"{r}: no distorted image named {stem}{distortedSuffix}.* in {distorted}; skipped");
         return new PairingPlan(pairs, warnings);
     }
 
@@ -50,12 +55,18 @@ public static class ImagePairs
         return files;
     }
 
-    static Dictionary<string, string> ByStem(List<string> files, string folder)
+    static Dictionary<string, string> ByStem(List<string> files, string folder, string suffix, List<string> warnings)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var f in files)
         {
             var stem = Path.GetFileNameWithoutExtension(f);
+            if (!stem.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                warnings.Add($"{f}: name does not end in {suffix}; skipped");
+                continue;
+            }
+            stem = stem[..^suffix.Length];
             if (!result.TryAdd(stem, f))
                 throw new DsdException(DsdErrorKind.InvalidInput,
                     $"{folder}: two images share the name {stem} ({Path.GetFileName(result[stem])}, {Path.GetFileName(f)}); pairing by name would be ambiguous");

@@ -92,3 +92,20 @@ public class ScoringPartsTests
         Close.Scalar(golden["loss/dsd_iqa/value"].item<float>(), first);
     }
 }
+
+public class PairingSuffixTests
+{
+    [Fact]
+    public void SuffixesAreIgnoredWhenPairingAndFilesWithoutThemAreReported()
+    {
+        var root = Directory.CreateTempSubdirectory("dsd-pairs-");
+        var refs = Directory.CreateDirectory(Path.Combine(root.FullName, "r")).FullName;
+        var dists = Directory.CreateDirectory(Path.Combine(root.FullName, "d")).FullName;
+        foreach (var f in new[] { "img_001_HR.png", "img_002_HR.png" }) File.WriteAllBytes(Path.Combine(refs, f), []);
+        foreach (var f in new[] { "img_001_SRGAN.png", "img_002_SRGAN.png", "img_001_inputs.png" }) File.WriteAllBytes(Path.Combine(dists, f), []);
+        var plan = ImagePairs.Plan(dists, refs, distortedSuffix: "_SRGAN", referenceSuffix: "_HR");
+        Assert.Equal(["img_001_HR.png", "img_002_HR.png"], plan.Pairs.Select(p => Path.GetFileName(p.Reference!)));
+        Assert.Equal(["img_001_SRGAN.png", "img_002_SRGAN.png"], plan.Pairs.Select(p => Path.GetFileName(p.Distorted)));
+        Assert.Single(plan.Warnings, w => w.Contains("img_001_inputs.png") && w.Contains("_SRGAN"));
+    }
+}
