@@ -26,6 +26,7 @@ internal static class ScoreCommand
         var output = new Option<string?>("--out") { Description = "Write the results to FILE (written atomically) instead of stdout", HelpName = "FILE" };
         var crop = new Option<int?>("--crop") { Description = "Score random N×N crops instead of whole images", HelpName = "N" };
         var numCrops = new Option<int>("--num-crops") { Description = "Crops per pair with --crop (averaged)", DefaultValueFactory = _ => 1, HelpName = "K" };
+        var batch = new Option<int>("--batch") { Description = "Crops per forward pass with --crop (more is faster, uses more memory)", DefaultValueFactory = _ => 4, HelpName = "B" };
         var seed = new Option<int>("--seed") { Description = "Seed of the crop positions", DefaultValueFactory = _ => 0 };
         var dsdLayers = new Option<string>("--dsd-layers") { Description = "VGG19 layers of the dsd metric", DefaultValueFactory = _ => string.Join(",", DsdOptions.ImageQuality.Layers), HelpName = "LIST" };
         var dsdAlphas = new Option<string>("--dsd-alphas") { Description = "Downscale factors α of the dsd metric", DefaultValueFactory = _ => "2", HelpName = "LIST" };
@@ -41,7 +42,7 @@ internal static class ScoreCommand
 
         var command = new Command("score", "Score images: full-reference metrics against --ref, or no-reference noref-dsd; one row per image plus a summary")
         {
-            dist, reference, distSuffix, refSuffix, metrics, format, output, crop, numCrops, seed, dsdLayers, dsdAlphas, perceptualLayer, shave, ssimChannels,
+            dist, reference, distSuffix, refSuffix, metrics, format, output, crop, numCrops, seed, batch, dsdLayers, dsdAlphas, perceptualLayer, shave, ssimChannels,
             regressor, alpha, strict, device, VggWeightsOption.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
@@ -56,7 +57,7 @@ internal static class ScoreCommand
                 throw new DsdException(DsdErrorKind.InvalidInput,
                     $"--metrics {string.Join(",", fullReference)}: full-reference metrics need --ref (without it only noref-dsd is available)");
             var cropSize = parse.GetValue(crop);
-            var crops = cropSize is { } size ? new CropSettings(size, Math.Max(1, parse.GetValue(numCrops)), parse.GetValue(seed)) : null;
+            var crops = cropSize is { } size ? new CropSettings(size, Math.Max(1, parse.GetValue(numCrops)), parse.GetValue(seed), Math.Max(1, parse.GetValue(batch))) : null;
             if (crops is { Size: < 1 }) throw new DsdException(DsdErrorKind.InvalidInput, "--crop: the crop size must be positive");
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             var plan = ImagePairs.Plan(parse.GetValue(dist)!, refPath, parse.GetValue(distSuffix)!, parse.GetValue(refSuffix)!);

@@ -32,6 +32,18 @@ public sealed class DsdMetric(Vgg19Features vgg, DsdOptions? options = null) : I
         return MetricChecks.Finite(Name, DsdDistance.Between(print, target).item<float>());
     }
 
+    /// <summary>A batch of pairs in one pass through VGG (no reference caching: every reference differs).</summary>
+    public double[] ScoreBatch(Tensor distorted, Tensor? reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        MetricChecks.SameSize(distorted, reference);
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
+        using var x = Fingerprint.Compute(vgg, distorted, Options);
+        using var y = Fingerprint.Compute(vgg, reference, Options);
+        return DsdDistance.Between(x, y).to_type(ScalarType.Float64).data<double>().Select(v => MetricChecks.Finite(Name, v)).ToArray();
+    }
+
     Fingerprint ReferencePrint(Tensor reference)
     {
         // Same tensor object (the caller reuses one loaded reference) → reuse its fingerprint.

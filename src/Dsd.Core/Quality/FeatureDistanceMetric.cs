@@ -22,4 +22,13 @@ public sealed class FeatureDistanceMetric(string name, FeatureDistance distance)
         using var mode = inference_mode();
         return MetricChecks.Finite(Name, Distance.PerImage(distorted, reference).item<float>());
     }
+
+    public double[] ScoreBatch(Tensor distorted, Tensor? reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        MetricChecks.SameSize(distorted, reference);
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
+        return Distance.PerImage(distorted, reference).to_type(ScalarType.Float64).data<double>().Select(v => MetricChecks.Finite(Name, v)).ToArray();
+    }
 }

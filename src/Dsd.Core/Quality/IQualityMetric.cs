@@ -19,4 +19,16 @@ public interface IQualityMetric
 
     /// <summary>Scores one distorted image (against <paramref name="reference"/> for full-reference metrics).</summary>
     double Score(Tensor distorted, Tensor? reference);
+
+    /// <summary>
+    /// Scores every image of a batch [B,3,H,W] against the matching reference of <paramref name="reference"/>.
+    /// The default scores them one at a time; the VGG metrics run the whole batch through the network at once.
+    /// </summary>
+    double[] ScoreBatch(Tensor distorted, Tensor? reference)
+    {
+        var result = new double[distorted.shape[0]];
+        for (var i = 0; i < result.Length; i++)
+            result[i] = Score(distorted.narrow(0, i, 1), reference?.narrow(0, i, 1));
+        return result;
+    }
 }

@@ -3,8 +3,11 @@ using static TorchSharp.torch;
 
 namespace Dsd.Quality;
 
-/// <summary>Random-crop scoring: <see cref="Count"/> windows of <see cref="Size"/>² per pair, averaged.</summary>
-public sealed record CropSettings(int Size, int Count, int Seed);
+/// <summary>
+/// Random-crop scoring: <see cref="Count"/> windows of <see cref="Size"/>² per pair, averaged; up to
+/// <see cref="Batch"/> crops go through the network together.
+/// </summary>
+public sealed record CropSettings(int Size, int Count, int Seed, int Batch = 1);
 
 /// <summary>The scores of one pair, or the one-line reason it could not be scored.</summary>
 public sealed record PairResult(ImagePair Pair, IReadOnlyDictionary<string, double> Scores, string? Error);
@@ -48,10 +51,12 @@ public sealed class PairScorer(IReadOnlyList<IQualityMetric> metrics, Device dev
         if (crops is null) return metric.Score(dist, reference);
         var at = RandomCrops.Positions((int)dist.shape[2], (int)dist.shape[3], crops.Size, crops.Count, crops.Seed, index);
         var sum = 0.0;
-        foreach (var position in at)
+        foreach (var chunk in at.Chunk(Math.Max(1, crops.Batch)))
         {
             using var scope = NewDisposeScope();
-            sum += metric.Score(RandomCrops.Crop(dist, position, crops.Size), reference is null ? null : RandomCrops.Crop(reference, position, crops.Size));
+            var d = cat(chunk.Select(p => RandomCrops.Crop(dist, p, crops.Size)).ToArray(), 0);
+            var r = reference is null ? null : cat(chunk.Select(p => RandomCrops.Crop(reference, p, crops.Size)).ToArray(), 0);
+            sum += metric.ScoreBatch(d, r).Sum();
         }
         return sum / at.Count;
     }

@@ -72,6 +72,21 @@ public class ScoreCommandTests
     }
 
     [Fact]
+    public void BatchedCropsScoreLikeOneAtATime()
+    {
+        double Run(string batch)
+        {
+            var (code, stdout, stderr) = CliHarness.Run("score", "--ref", Golden("ref_crop.png"), "--dist", Golden("dist_crop.png"), "--crop", "48",
+                "--num-crops", "5", "--batch", batch, "--metrics", "dsd", "--format", "json", "--vgg-weights", CliHarness.GoldenWeights);
+            Assert.True(code == 0, stderr);
+            return JsonDocument.Parse(stdout).RootElement.GetProperty("rows")[0].GetProperty("dsd").GetDouble();
+        }
+        var single = Run("1");
+        Assert.True(single > 0);
+        Close.Scalar(single, Run("3"), rtol: 1e-5); // batched convolutions may reorder float sums
+    }
+
+    [Fact]
     public void MissingReferenceForFullReferenceMetricIsAClearError()
     {
         var (code, _, stderr) = CliHarness.Run("score", "--dist", Golden("dist_crop.png"), "--metrics", "dsd", "--vgg-weights", CliHarness.GoldenWeights);
