@@ -38,14 +38,8 @@ public sealed class DeblurNet : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The network with weights from a checkpoint (safetensors or PyTorch), in eval mode.</summary>
-    public static DeblurNet FromFile(string path, int blocks = 10, Device? device = null)
-    {
-        var net = new DeblurNet(blocks);
-        NetworkWeights.Load(net, path);
-        net.eval();
-        if (device is not null) net.to(device);
-        return net;
-    }
+    public static DeblurNet FromFile(string path, int blocks = 10, Device? device = null) =>
+        NetworkWeights.ForInference(new DeblurNet(blocks), path, device);
 
     public override Tensor forward(Tensor x)
     {

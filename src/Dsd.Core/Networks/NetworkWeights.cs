@@ -1,3 +1,4 @@
+using TorchSharp;
 using Dsd.Serialization;
 using Dsd.Weights;
 using static TorchSharp.torch;
@@ -16,6 +17,15 @@ public static class NetworkWeights
     /// only matters for BatchNorm with momentum=None). Throws a <see cref="DsdException"/> of kind
     /// <see cref="DsdErrorKind.Weights"/> naming <paramref name="source"/> and the offending keys.
     /// </summary>
+    /// <summary>Loads <paramref name="path"/> into <paramref name="net"/>, switches it to eval mode and moves it to the device.</summary>
+    public static T ForInference<T>(T net, string path, Device? device) where T : nn.Module
+    {
+        Load(net, path);
+        net.eval();
+        if (device is not null) net.to(device);
+        return net;
+    }
+
     public static void Load(nn.Module module, IReadOnlyDictionary<string, Tensor> stateDict, string source)
     {
         var given = StripDataParallelPrefix(stateDict);

@@ -56,14 +56,8 @@ public sealed class NoReferenceRegressor : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>psi with weights from a checkpoint (safetensors, PyTorch zip or legacy .pth), in eval mode.</summary>
-    public static NoReferenceRegressor FromFile(string path, Device? device = null)
-    {
-        var net = new NoReferenceRegressor();
-        NetworkWeights.Load(net, path);
-        net.eval();
-        if (device is not null) net.to(device);
-        return net;
-    }
+    public static NoReferenceRegressor FromFile(string path, Device? device = null) =>
+        NetworkWeights.ForInference(new NoReferenceRegressor(), path, device);
 
     public override Tensor forward(Tensor x)
     {

@@ -48,14 +48,8 @@ public sealed class XSrResNet : nn.Module<Tensor, Tensor>
     /// The generator with weights from a checkpoint (safetensors, PyTorch zip or legacy .pth, reference key names),
     /// in eval mode.
     /// </summary>
-    public static XSrResNet FromFile(string path, int blocks = 10, Device? device = null)
-    {
-        var net = new XSrResNet(blocks);
-        NetworkWeights.Load(net, path);
-        net.eval();
-        if (device is not null) net.to(device);
-        return net;
-    }
+    public static XSrResNet FromFile(string path, int blocks = 10, Device? device = null) =>
+        NetworkWeights.ForInference(new XSrResNet(blocks), path, device);
 
     public override Tensor forward(Tensor x)
     {
