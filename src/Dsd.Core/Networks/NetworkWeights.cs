@@ -11,12 +11,6 @@ namespace Dsd.Networks;
 /// </summary>
 public static class NetworkWeights
 {
-    /// <summary>
-    /// Copies <paramref name="stateDict"/> into <paramref name="module"/>'s parameters and buffers. Keys may carry the
-    /// <c>module.</c> prefix that PyTorch's DataParallel adds. A missing <c>num_batches_tracked</c> is tolerated (it
-    /// only matters for BatchNorm with momentum=None). Throws a <see cref="DsdException"/> of kind
-    /// <see cref="DsdErrorKind.Weights"/> naming <paramref name="source"/> and the offending keys.
-    /// </summary>
     /// <summary>Loads <paramref name="path"/> into <paramref name="net"/>, switches it to eval mode and moves it to the device.</summary>
     public static T ForInference<T>(T net, string path, Device? device) where T : nn.Module
     {
@@ -26,6 +20,12 @@ public static class NetworkWeights
         return net;
     }
 
+    /// <summary>
+    /// Copies <paramref name="stateDict"/> into <paramref name="module"/>'s parameters and buffers. Keys may carry the
+    /// <c>module.</c> prefix that PyTorch's DataParallel adds. A missing <c>num_batches_tracked</c> is tolerated (it
+    /// only matters for BatchNorm with momentum=None). Throws a <see cref="DsdException"/> of kind
+    /// <see cref="DsdErrorKind.Weights"/> naming <paramref name="source"/> and the offending keys.
+    /// </summary>
     public static void Load(nn.Module module, IReadOnlyDictionary<string, Tensor> stateDict, string source)
     {
         var given = StripDataParallelPrefix(stateDict);
