@@ -1,4 +1,5 @@
 using TorchSharp;
+using Dsd.Weights;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -37,13 +38,9 @@ public sealed class Vgg19Features : nn.Module<Tensor, IReadOnlyDictionary<string
         var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
         for (var i = 0; i <= deepest; i++)
         {
-            var name = Vgg19Layers.Names[i];
-            nn.Module<Tensor, Tensor> layer = name[..4] switch
-            {
-                "conv" => nn.Conv2d(Vgg19Layers.InputChannels(i), Vgg19Layers.Channels(i), 3, padding: 1),
-                "relu" => nn.ReLU(),
-                _ => nn.MaxPool2d(2, 2),
-            };
+            nn.Module<Tensor, Tensor> layer = Vgg19Layout.ConvAt(i) is { } conv
+                ? nn.Conv2d(conv.InChannels, conv.OutChannels, 3, padding: 1)
+                : Vgg19Layers.Names[i].StartsWith("relu", StringComparison.Ordinal) ? nn.ReLU() : nn.MaxPool2d(2, 2);
             layers.Add((i.ToString(System.Globalization.CultureInfo.InvariantCulture), layer));
         }
         features = nn.Sequential(layers);

@@ -1,7 +1,8 @@
 namespace Dsd.Features;
 
 /// <summary>
-/// Names of torchvision's <c>vgg19().features</c> modules (indices 0..36), as SPEC §1 lists them.
+/// Names of torchvision's <c>vgg19().features</c> modules (indices 0..36), as SPEC §1 lists them; the convolutions'
+/// shapes are in <see cref="Weights.Vgg19Layout"/>.
 /// </summary>
 public static class Vgg19Layers
 {
@@ -14,9 +15,6 @@ public static class Vgg19Layers
         "conv5_1", "relu5_1", "conv5_2", "relu5_2", "conv5_3", "relu5_3", "conv5_4", "relu5_4", "pool5",
     ];
 
-    /// <summary>Output channels of each conv block (block 1..5).</summary>
-    static readonly int[] BlockWidth = [64, 128, 256, 512, 512];
-
     /// <summary>Index of a layer name in <c>features</c>; a clear error for unknown names.</summary>
     public static int IndexOf(string name)
     {
@@ -26,21 +24,6 @@ public static class Vgg19Layers
             $"unknown VGG19 layer '{name}' (expected one of relu1_1 … relu5_4, conv1_1 … conv5_4, pool1 … pool5)");
     }
 
-    public static bool IsConv(int index) => Names[index].StartsWith("conv", StringComparison.Ordinal);
-
-    /// <summary>Channels of the output of the layer at <paramref name="index"/>.</summary>
-    public static int Channels(int index) => BlockWidth[Block(index) - 1];
-
-    /// <summary>Input channels of the conv at <paramref name="index"/> (3 for conv1_1).</summary>
-    public static int InputChannels(int index)
-    {
-        for (var i = index - 1; i >= 0; i--)
-            if (IsConv(i)) return Channels(i);
-        return 3;
-    }
-
     /// <summary>Spatial downsampling factor of a layer's output relative to the input (pools before it).</summary>
     public static int Stride(int index) => 1 << Names.Take(index + 1).Count(n => n.StartsWith("pool", StringComparison.Ordinal));
-
-    static int Block(int index) => Names[index][^3] - '0';
 }
