@@ -48,7 +48,14 @@ internal static class TrainCommand
             if (parse.GetValue(threads) is { } n) TorchSharp.torch.set_num_threads(n);
             var folder = parse.GetValue(output)!;
             RegressorTrainingConfig? config = null;
-            if (!parse.GetValue(resume))
+            if (parse.GetValue(resume))
+            {
+                Option[] stored = [data, alpha, crop, batch, epochs, lr, gamma, lrStep, val, valCrops, seed, ema, bank, evalEvery, saveEvery];
+                var given = stored.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
+                if (given.Count > 0)
+                    CliRunner.Warn($"--resume takes its settings from the checkpoint; ignoring {string.Join(", ", given)}");
+            }
+            else
             {
                 var dataText = parse.GetValue(data) ?? throw new DsdException(DsdErrorKind.InvalidInput, "--data: required (the folders of training images)");
                 config = new RegressorTrainingConfig

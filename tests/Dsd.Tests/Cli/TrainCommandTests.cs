@@ -19,8 +19,9 @@ public class TrainCommandTests
         // Default interval: one epoch, here 3 images / batch 4 = 1 step, so a header and two rows.
         Assert.Equal(3, File.ReadAllLines(Path.Combine(f.Out, TrainingLog.FileName)).Length);
 
-        (code, _, err) = CliHarness.Run(["train", "regressor", "--resume", "--steps", "3", .. common]);
+        (code, _, err) = CliHarness.Run(["train", "regressor", "--resume", "--steps", "3", "--batch", "8", .. common]);
         Assert.True(code == 0, err);
+        Assert.Contains("ignoring --batch", err);
         Assert.Equal(3, RegressorCheckpoint.ReadHeader(f.Out).State.Step);
     }
 

@@ -10,14 +10,16 @@ namespace Dsd.Tests.Training;
 /// <summary>The psi training loop: exact resume, atomic checkpoints, the documented log, and that it learns.</summary>
 public class RegressorTrainerTests
 {
-    [Fact]
-    public void StoppingAndResumingGivesTheSameWeightsAsOneRun()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    public void StoppingAndResumingGivesTheSameWeightsAsOneRun(int bank)
     {
         using var f = new TrainingFixture();
         var once = Path.Combine(f.Root, "once");
         var split = Path.Combine(f.Root, "split");
-        RegressorTrainer.Start(f.Config(8), once, f.Vgg, CPU);
-        RegressorTrainer.Start(f.Config(4), split, f.Vgg, CPU);
+        RegressorTrainer.Start(f.Config(8) with { Bank = bank }, once, f.Vgg, CPU);
+        RegressorTrainer.Start(f.Config(4) with { Bank = bank }, split, f.Vgg, CPU);
         var summary = RegressorTrainer.Resume(split, f.Vgg, CPU, steps: 8);
 
         Assert.Equal(8, summary.Step);
