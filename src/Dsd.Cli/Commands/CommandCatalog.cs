@@ -10,5 +10,6 @@ internal static class CommandCatalog
         yield return ScoreCommand.Create();
         yield return FingerprintCommand.Create();
         yield return WeightsCommand.Create();
+        yield return TrainCommand.Create();
     }
 }

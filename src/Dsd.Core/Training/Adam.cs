@@ -1,0 +1,80 @@
+using static TorchSharp.torch;
+
+namespace Dsd.Training;
+
+/// <summary>
+/// Adam (Kingma &amp; Ba) exactly as torch.optim.Adam computes it without weight decay or AMSGrad:
+/// m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε).
+/// Written out (rather than TorchSharp's optimizer) so that its moments can be saved and restored by name for an exact resume.
+/// </summary>
+public sealed class Adam : IDisposable
+{
+    readonly IReadOnlyList<(string Name, Tensor Parameter)> parameters;
+    readonly Dictionary<string, (Tensor M, Tensor V)> moments = new(StringComparer.Ordinal);
+
+    /// <param name="parameters">Named parameters, each tensor once (a shared module's parameters under one name).</param>
+    /// <param name="beta1">Decay of the first moment.</param>
+    /// <param name="beta2">Decay of the second moment.</param>
+    /// <param name="eps">Added to the denominator.</param>
+    public Adam(IReadOnlyList<(string Name, Tensor Parameter)> parameters, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+    {
+        this.parameters = parameters;
+        (Beta1, Beta2, Eps) = (beta1, beta2, eps);
+        foreach (var (name, p) in parameters)
+            moments[name] = (zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
+    }
+
+    public double Beta1 { get; }
+    public double Beta2 { get; }
+    public double Eps { get; }
+
+    /// <summary>Updates taken so far (t).</summary>
+    public long Steps { get; set; }
+
+    /// <summary>One update with learning rate <paramref name="lr"/> from the parameters' current gradients.</summary>
+    public void Step(double lr)
+    {
+        Steps++;
+        var bc1 = 1 - Math.Pow(Beta1, Steps);
+        var bc2 = Math.Sqrt(1 - Math.Pow(Beta2, Steps));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var (name, p) in parameters)
+        {
+            if (p.grad is not { } g) continue;
+            var (m, v) = moments[name];
+            m.mul_(Beta1).add_(g, alpha: 1 - Beta1);
+            v.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
+            var denom = v.sqrt().div_(bc2).add_(Eps);
+            p.addcdiv_(m, denom, value: -lr / bc1);
+        }
+    }
+
+    /// <summary>The moments as <c>{prefix}m/{name}</c> and <c>{prefix}v/{name}</c>.</summary>
+    public Dictionary<string, Tensor> State(string prefix) =>
+        moments.SelectMany(kv => new[] { ($"{prefix}m/{kv.Key}", kv.Value.M), ($"{prefix}v/{kv.Key}", kv.Value.V) })
+            .ToDictionary(p => p.Item1, p => p.Item2);
+
+    /// <summary>Restores moments written by <see cref="State"/>.</summary>
+    public void Load(IReadOnlyDictionary<string, Tensor> state, string prefix, string source)
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, (m, v)) in moments)
+        {
+            if (!state.TryGetValue($"{prefix}m/{name}", out var sm) || !state.TryGetValue($"{prefix}v/{name}", out var sv))
+                throw new DsdException(DsdErrorKind.Weights, $"{source}: no Adam moments for {name}");
+            m.copy_(sm);
+            v.copy_(sv);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var (m, v) in moments.Values)
+        {
+            m.Dispose();
+            v.Dispose();
+        }
+        moments.Clear();
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Dsd.Networks;
+using Dsd.Serialization;
+using static TorchSharp.torch;
+
+namespace Dsd.Training;
+
+/// <summary>
+/// The files a psi training run writes in its output folder, each replaced atomically:
+/// <list type="bullet">
+/// <item><c>checkpoint.safetensors</c> — everything a resume needs, in one file so it can never be half-updated:
+/// <c>model/…</c> and <c>ema/…</c> (psi and its weight average, reference names), <c>adam/m/…</c>, <c>adam/v/…</c> (Adam's
+/// moments); metadata <c>config</c> (<see cref="RegressorTrainingConfig"/> as JSON) and <c>state</c>
+/// (<see cref="TrainingState"/> as JSON: step, running sums).</item>
+/// <item><c>psi.safetensors</c>, <c>psi_ema.safetensors</c> — the weights alone in the reference layout, for
+/// <c>dsd score --metrics noref-dsd --regressor</c>; metadata <c>alpha</c> and <c>step</c>.</item>
+/// </list>
+/// </summary>
+public static class RegressorCheckpoint
+{
+    public const string FileName = "checkpoint.safetensors";
+    public const string WeightsFileName = "psi.safetensors";
+    public const string AverageFileName = "psi_ema.safetensors";
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    public static void Save(string folder, RegressorTrainingConfig config, TrainingState state,
+        NoReferenceRegressor model, NoReferenceRegressor? average, Adam adam)
+    {
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (k, v) in NetworkWeights.ReferenceStateDict(model)) tensors["model/" + k] = v;
+        if (average is not null)
+            foreach (var (k, v) in NetworkWeights.ReferenceStateDict(average)) tensors["ema/" + k] = v;
+        foreach (var (k, v) in adam.State("adam/")) tensors[k] = v;
+        SafeTensors.Save(Path.Combine(folder, FileName), tensors, new Dictionary<string, string>
+        {
+            ["config"] = JsonSerializer.Serialize(config, Json),
+            ["state"] = JsonSerializer.Serialize(state, Json),
+        });
+        var meta = new Dictionary<string, string>
+        {
+            ["alpha"] = config.Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["step"] = state.Step.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        SafeTensors.Save(Path.Combine(folder, WeightsFileName), NetworkWeights.ReferenceStateDict(model), meta);
+        if (average is not null)
+            SafeTensors.Save(Path.Combine(folder, AverageFileName), NetworkWeights.ReferenceStateDict(average), meta);
+    }
+
+    /// <summary>The configuration and state stored in <paramref name="folder"/>'s checkpoint.</summary>
+    /// <exception cref="DsdException">No checkpoint there (InvalidInput), or it is unreadable (Weights).</exception>
+    public static (RegressorTrainingConfig Config, TrainingState State) ReadHeader(string folder)
+    {
+        var path = Path.Combine(folder, FileName);
+        if (!File.Exists(path))
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: no checkpoint to resume from");
+        var meta = SafeTensors.LoadMetadata(path);
+        try
+        {
+            var config = JsonSerializer.Deserialize<RegressorTrainingConfig>(meta["config"], Json)!;
+            var state = JsonSerializer.Deserialize<TrainingState>(meta["state"], Json)!;
+            return (config, state);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or JsonException)
+        {
+            throw new DsdException(DsdErrorKind.Weights, $"{path}: not a psi training checkpoint ({e.Message})");
+        }
+    }
+
+    /// <summary>Restores weights, weight average and Adam moments from <paramref name="folder"/>'s checkpoint.</summary>
+    public static void LoadTensors(string folder, NoReferenceRegressor model, NoReferenceRegressor? average, Adam adam)
+    {
+        var path = Path.Combine(folder, FileName);
+        var tensors = SafeTensors.Load(path);
+        try
+        {
+            NetworkWeights.Load(model, Under(tensors, "model/"), path + " model/");
+            if (average is not null) NetworkWeights.Load(average, Under(tensors, "ema/"), path + " ema/");
+            adam.Load(tensors, "adam/", path);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    static Dictionary<string, Tensor> Under(Dictionary<string, Tensor> tensors, string prefix) =>
+        tensors.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
+}

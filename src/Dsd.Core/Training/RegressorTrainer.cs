@@ -1,0 +1,202 @@
+using TorchSharp;
+using System.Diagnostics;
+using Dsd.Features;
+using Dsd.Networks;
+using static TorchSharp.torch;
+
+namespace Dsd.Training;
+
+/// <summary>What the loop is doing, for a progress display.</summary>
+/// <param name="Phase">"bank", "validation" (building crops) or "train".</param>
+/// <param name="Done">Steps (or crops) done.</param>
+/// <param name="Total">Steps (or crops) in all.</param>
+/// <param name="Loss">The last step's MSE while training.</param>
+public readonly record struct TrainingProgress(string Phase, long Done, long Total, double? Loss = null);
+
+/// <summary>Where a run ended: the step reached, its wall time and the last log row's validation RMSEs (null without --val).</summary>
+public sealed record TrainingSummary(long Step, double Seconds, string Folder, double[]? ValidationRmse, double[]? ValidationEmaRmse,
+    double[]? ValidationConstantRmse);
+
+/// <summary>
+/// Trains psi (SPEC §3): MSE between psi(x↓α) and ‖DSD_α^l(x)‖₁ over random crops x, Adam, step decay, an optional weight
+/// average, a CSV log (<see cref="TrainingLog"/>) and atomic checkpoints (<see cref="RegressorCheckpoint"/>). On the CPU
+/// with a fixed thread count, N steps in one go and N/2 + resume + N/2 give identical weights.
+/// </summary>
+public static class RegressorTrainer
+{
+    /// <summary>A new run in <paramref name="folder"/>; refuses a folder that already holds a checkpoint.</summary>
+    public static TrainingSummary Start(RegressorTrainingConfig config, string folder, Vgg19Features vgg, Device device,
+        Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        config.Validate();
+        if (File.Exists(Path.Combine(folder, RegressorCheckpoint.FileName)))
+            throw new DsdException(DsdErrorKind.InvalidInput,
+                $"{folder} already holds a checkpoint: pass --resume to continue it, or choose another --out");
+        Directory.CreateDirectory(folder);
+        return Train(config, new TrainingState(), folder, resuming: false, vgg, device, progress, cancel);
+    }
+
+    /// <summary>
+    /// Continues the run in <paramref name="folder"/> with its stored configuration; <paramref name="steps"/> (when given)
+    /// replaces the total step budget, e.g. to extend a finished run.
+    /// </summary>
+    public static TrainingSummary Resume(string folder, Vgg19Features vgg, Device device, long? steps = null,
+        Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var (config, state) = RegressorCheckpoint.ReadHeader(folder);
+        if (steps is { } s) config = config with { Steps = s };
+        config.Validate();
+        return Train(config, state, folder, resuming: true, vgg, device, progress, cancel);
+    }
+
+    static TrainingSummary Train(RegressorTrainingConfig config, TrainingState state, string folder, bool resuming, Vgg19Features vgg,
+        Device device, Action<TrainingProgress>? progress, CancellationToken cancel)
+    {
+        var side = (int)(config.Crop * config.Alpha);
+        using var images = TrainingImages.Load(config.Data, side);
+        using var bank = config.Bank > 0
+            ? CachedBank(Path.Combine(folder, "bank.safetensors"), images, vgg, config, config.Bank, config.Seed, SplitMix64.Purpose.BankCrop, "bank", progress, cancel)
+            : null;
+        using var source = bank is null ? (SampleSource)new OnTheFlySamples(images, vgg, config.Alpha, config.Crop, config.Seed) : new BankSamples(bank, config.Seed);
+        using var validationImages = config.Validation.Count > 0 ? TrainingImages.Load(config.Validation, side) : null;
+        // Validation crops do not depend on the training seed, so runs with different seeds are compared on the same crops.
+        using var validation = validationImages is null ? null
+            : CachedBank(Path.Combine(folder, "validation.safetensors"), validationImages, vgg, config,
+                validationImages.Count * config.ValidationCrops, 0, SplitMix64.Purpose.ValidationCrop, "validation", progress, cancel);
+        config = config.Resolve(source.Count);
+
+        torch.random.manual_seed(config.Seed);
+        using var model = new NoReferenceRegressor(device);
+        using var average = config.Ema > 0 ? new NoReferenceRegressor(device) : null;
+        var parameterHandles = model.parameters().Select(p => p.Handle).ToHashSet();
+        var named = Distinct(model);
+        using var adam = new Adam(named.Where(n => parameterHandles.Contains(n.Tensor.Handle)).ToList());
+        var ema = average is null ? null
+            : new WeightAverage(named.Zip(Distinct(average), (m, a) => (m.Name, m.Tensor, a.Tensor)).ToList(), config.Ema);
+        if (resuming) RegressorCheckpoint.LoadTensors(folder, model, average, adam);
+        else ema?.Reset();
+        adam.Steps = state.Step;
+
+        var log = TrainingLog.Open(folder, resuming ? state.Step : 0);
+        var total = config.Steps!.Value;
+        var clock = Stopwatch.StartNew();
+        var secondsBefore = state.Seconds;
+        double[]? valRmse = null, valEma = null, valConst = null;
+        void Save()
+        {
+            state.Seconds = secondsBefore + clock.Elapsed.TotalSeconds;
+            RegressorCheckpoint.Save(folder, config, state, model, average, adam);
+        }
+
+        while (state.Step < total)
+        {
+            if (cancel.IsCancellationRequested)
+            {
+                Save();
+                cancel.ThrowIfCancellationRequested();
+            }
+            var lr = config.LearningRate * Math.Pow(config.Gamma, state.Step / config.LrStep!.Value);
+            var loss = TrainStep(model, adam, source, config, state, lr, device);
+            ema?.Update(adam.Steps);
+            state.Step++;
+            progress?.Invoke(new TrainingProgress("train", state.Step, total, loss));
+
+            var onGrid = state.Step % config.EvalEvery!.Value == 0;
+            if (onGrid || state.Step == total)
+            {
+                var mean = state.TargetMean();
+                if (validation is not null)
+                {
+                    valRmse = Rmse(model, validation, device);
+                    valEma = average is null ? null : Rmse(average, validation, device);
+                    valConst = ConstantRmse(mean, validation.Targets);
+                }
+                var n = Math.Max(1, state.IntervalSamples);
+                log.Append(state.Step, (double)state.Step * config.Batch / source.Count, lr, secondsBefore + clock.Elapsed.TotalSeconds,
+                    state.IntervalLoss / Math.Max(1, state.IntervalSteps),
+                    state.IntervalSquaredError.Select(e => Math.Sqrt(e / n)).ToArray(),
+                    state.IntervalConstantSquaredError.Select(e => Math.Sqrt(e / n)).ToArray(), valRmse, valEma, valConst);
+                // An off-grid final row leaves the interval open, so that a resumed run logs the same rows as an uninterrupted one.
+                if (onGrid) state.ResetInterval();
+            }
+            if (state.Step % config.SaveEvery == 0 || state.Step == total) Save();
+        }
+        return new TrainingSummary(state.Step, secondsBefore + clock.Elapsed.TotalSeconds, folder, valRmse, valEma, valConst);
+    }
+
+    static double TrainStep(NoReferenceRegressor model, Adam adam, SampleSource source, RegressorTrainingConfig config,
+        TrainingState state, double lr, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var (inputs, targets) = source.Batch(state.Step * config.Batch, config.Batch, device);
+        model.train();
+        model.zero_grad();
+        var predicted = model.call(inputs);
+        var loss = nn.functional.mse_loss(predicted, targets);
+        loss.backward();
+        var lossValue = loss.item<float>();
+        if (!float.IsFinite(lossValue))
+            throw new DsdException(DsdErrorKind.Numerical, $"step {state.Step + 1}: the loss is not finite (lower --lr?)");
+        adam.Step(lr);
+
+        var p = predicted.detach().cpu().to_type(ScalarType.Float64).data<double>().ToArray();
+        var t = targets.cpu().to_type(ScalarType.Float64).data<double>().ToArray();
+        var layers = NoReferenceRegressor.Layers.Count;
+        for (var i = 0; i < t.Length; i++) state.TargetSum[i % layers] += t[i];
+        state.TargetCount += t.Length / layers;
+        var mean = state.TargetMean();
+        for (var i = 0; i < t.Length; i++)
+        {
+            state.IntervalSquaredError[i % layers] += (p[i] - t[i]) * (p[i] - t[i]);
+            state.IntervalConstantSquaredError[i % layers] += (mean[i % layers] - t[i]) * (mean[i % layers] - t[i]);
+        }
+        state.IntervalSamples += t.Length / layers;
+        state.IntervalLoss += lossValue;
+        state.IntervalSteps++;
+        return lossValue;
+    }
+
+    /// <summary>Per-layer RMSE of psi (eval mode) on a bank of crops.</summary>
+    internal static double[] Rmse(NoReferenceRegressor psi, CropBank crops, Device device)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        psi.eval();
+        var n = crops.Inputs.shape[0];
+        var squared = zeros(NoReferenceRegressor.Layers.Count, dtype: ScalarType.Float64);
+        for (long start = 0; start < n; start += 64)
+        {
+            var len = Math.Min(64, n - start);
+            var predicted = psi.call(crops.Inputs.narrow(0, start, len).to(device)).cpu();
+            squared += (predicted - crops.Targets.narrow(0, start, len)).to_type(ScalarType.Float64).square().sum(0);
+        }
+        return (squared / n).sqrt().data<double>().ToArray();
+    }
+
+    static double[] ConstantRmse(double[] mean, Tensor targets)
+    {
+        using var scope = NewDisposeScope();
+        var m = tensor(mean).view(1, -1);
+        return (targets.to_type(ScalarType.Float64) - m).square().mean([0]).sqrt().data<double>().ToArray();
+    }
+
+    /// <summary>Parameters and buffers under reference names, each tensor once (a shared SE gate under its first name).</summary>
+    static List<(string Name, Tensor Tensor)> Distinct(nn.Module module) =>
+        NetworkWeights.ReferenceStateDict(module).OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .DistinctBy(kv => kv.Value.Handle).Select(kv => (kv.Key, kv.Value)).ToList();
+
+    static CropBank CachedBank(string path, TrainingImages images, Vgg19Features vgg, RegressorTrainingConfig config, int count, long seed,
+        SplitMix64.Purpose purpose, string phase, Action<TrainingProgress>? progress, CancellationToken cancel)
+    {
+        // The key names everything the entries depend on; a bank built for other settings is rebuilt, not reused.
+        var key = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            paths = images.Paths, alpha = config.Alpha, crop = config.Crop, count, seed, purpose = purpose.ToString(),
+        });
+        if (CropBank.TryLoad(path, key) is { } cached) return cached;
+        var bank = CropBank.Build(images, vgg, config.Alpha, config.Crop, count, seed, purpose,
+            done => progress?.Invoke(new TrainingProgress(phase, done, count)), cancel);
+        bank.Save(path, key);
+        return bank;
+    }
+}

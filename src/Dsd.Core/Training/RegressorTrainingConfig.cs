@@ -1,0 +1,87 @@
+namespace Dsd.Training;
+
+/// <summary>
+/// Settings of a psi training run (SPEC §3); defaults follow the reference recipe (batch 16, 80×80 inputs, Adam lr 2e-4,
+/// ×0.5 step decay). Stored in every checkpoint, so a resumed run continues with exactly these values.
+/// </summary>
+public sealed record RegressorTrainingConfig
+{
+    /// <summary>Folders of natural training images (all supported files in each, sorted by name).</summary>
+    public required IReadOnlyList<string> Data { get; init; }
+
+    /// <summary>Held-out folders for validation RMSE (never the test sets); empty for none.</summary>
+    public IReadOnlyList<string> Validation { get; init; } = [];
+
+    /// <summary>Downscale factor α: 2 or 4.</summary>
+    public double Alpha { get; init; } = 4;
+
+    /// <summary>Side of psi's input crop; the full-resolution crop that gives the targets is Crop·α.</summary>
+    public int Crop { get; init; } = 80;
+
+    public int Batch { get; init; } = 16;
+
+    /// <summary>Total optimiser steps; when null, <see cref="Epochs"/> × items per epoch / batch.</summary>
+    public long? Steps { get; init; }
+
+    /// <summary>Epochs (passes over the images, or over the bank); used when <see cref="Steps"/> is null.</summary>
+    public double? Epochs { get; init; }
+
+    public double LearningRate { get; init; } = 2e-4;
+
+    /// <summary>Learning-rate factor at each decay.</summary>
+    public double Gamma { get; init; } = 0.5;
+
+    /// <summary>Steps between decays; when null, 40% of the total (the reference decays at epoch 800 of 2000).</summary>
+    public long? LrStep { get; init; }
+
+    public long Seed { get; init; }
+
+    /// <summary>Decay of the weight average (e.g. 0.999); 0 keeps no average.</summary>
+    public double Ema { get; init; }
+
+    /// <summary>Entries of the precomputed crop bank; 0 computes the targets of fresh crops at every step.</summary>
+    public int Bank { get; init; }
+
+    /// <summary>Fixed validation crops per validation image.</summary>
+    public int ValidationCrops { get; init; } = 4;
+
+    /// <summary>Steps between log rows (with validation); when null, one epoch.</summary>
+    public long? EvalEvery { get; init; }
+
+    /// <summary>Steps between checkpoints (one is always written at the end).</summary>
+    public long SaveEvery { get; init; } = 500;
+
+    /// <summary>Fills in the derived defaults for a source of <paramref name="itemsPerEpoch"/> items.</summary>
+    public RegressorTrainingConfig Resolve(int itemsPerEpoch)
+    {
+        var perEpoch = Math.Max(1, (long)Math.Ceiling((double)itemsPerEpoch / Batch));
+        var steps = Steps ?? (long)Math.Ceiling((Epochs ?? 1) * itemsPerEpoch / Batch);
+        return this with
+        {
+            Steps = Math.Max(1, steps),
+            LrStep = LrStep ?? Math.Max(1, (long)Math.Round(0.4 * Math.Max(1, steps))),
+            EvalEvery = EvalEvery ?? perEpoch,
+        };
+    }
+
+    /// <summary>Checks ranges; throws <see cref="DsdException"/> (InvalidInput) naming the setting.</summary>
+    public void Validate()
+    {
+        if (Alpha is not (2 or 4)) Fail("alpha", "must be 2 or 4");
+        if (Crop < 8) Fail("crop", "must be at least 8");
+        if (Batch < 2) Fail("batch", "must be at least 2 (BatchNorm needs more than one sample)");
+        if (Steps is < 1) Fail("steps", "must be positive");
+        if (Epochs is not null && !(Epochs > 0)) Fail("epochs", "must be positive");
+        if (!(LearningRate > 0)) Fail("lr", "must be positive");
+        if (!(Gamma > 0 && Gamma <= 1)) Fail("gamma", "must be in (0, 1]");
+        if (LrStep is < 1) Fail("lr-step", "must be positive");
+        if (!(Ema >= 0 && Ema < 1)) Fail("ema", "must be in [0, 1)");
+        if (Bank < 0) Fail("bank", "must be 0 (on the fly) or positive");
+        if (ValidationCrops < 1) Fail("val-crops", "must be positive");
+        if (EvalEvery is < 1) Fail("eval-every", "must be positive");
+        if (SaveEvery < 1) Fail("save-every", "must be positive");
+        if (Data.Count == 0) Fail("data", "at least one folder is required");
+    }
+
+    static void Fail(string name, string what) => throw new DsdException(DsdErrorKind.InvalidInput, $"--{name}: {what}");
+}

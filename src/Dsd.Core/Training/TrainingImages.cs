@@ -1,0 +1,65 @@
+using Dsd.Imaging;
+using static TorchSharp.torch;
+
+namespace Dsd.Training;
+
+/// <summary>
+/// Training or validation images held as 8-bit [3,H,W] tensors (a quarter of float32's memory), in a fixed order
+/// (folders as given, files sorted by name) so that a seed means the same crops on every run.
+/// </summary>
+public sealed class TrainingImages : IDisposable
+{
+    readonly List<Tensor> pixels;
+
+    TrainingImages(List<string> paths, List<Tensor> pixels)
+    {
+        Paths = paths;
+        this.pixels = pixels;
+    }
+
+    public IReadOnlyList<string> Paths { get; }
+
+    public int Count => pixels.Count;
+
+    /// <summary>Image i as uint8 [3,H,W] on the CPU.</summary>
+    public Tensor this[int i] => pixels[i];
+
+    /// <summary>
+    /// Loads every supported image in <paramref name="folders"/> (not recursive). Images with a side under
+    /// <paramref name="minSide"/> cannot hold one crop and are skipped; their paths are reported in <paramref name="skipped"/>.
+    /// </summary>
+    /// <exception cref="DsdException">A folder is missing (InvalidInput) or no usable image remains.</exception>
+    public static TrainingImages Load(IReadOnlyList<string> folders, int minSide, List<string>? skipped = null)
+    {
+        var paths = new List<string>();
+        var tensors = new List<Tensor>();
+        foreach (var folder in folders)
+        {
+            if (!Directory.Exists(folder))
+                throw new DsdException(DsdErrorKind.InvalidInput, $"{folder}: no such folder");
+            foreach (var path in Directory.EnumerateFiles(folder).Where(ImageIo.IsSupported).Order(StringComparer.Ordinal))
+            {
+                var size = ImageIo.ReadSize(path);
+                if (size.Width < minSide || size.Height < minSide)
+                {
+                    skipped?.Add(path);
+                    continue;
+                }
+                using var scope = NewDisposeScope();
+                var image = ImageIo.Load(path).squeeze(0).mul(255f).round_().to_type(ScalarType.Byte);
+                tensors.Add(image.DetachFromDisposeScope());
+                paths.Add(path);
+            }
+        }
+        if (tensors.Count == 0)
+            throw new DsdException(DsdErrorKind.InvalidInput,
+                $"{string.Join(", ", folders)}: no image of at least {minSide}×{minSide} pixels (PNG, JPEG or BMP)");
+        return new TrainingImages(paths, tensors);
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in pixels) t.Dispose();
+        pixels.Clear();
+    }
+}

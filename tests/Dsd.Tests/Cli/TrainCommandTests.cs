@@ -1,0 +1,44 @@
+using Dsd.Tests.Training;
+using Dsd.Training;
+using Xunit;
+
+namespace Dsd.Tests.Cli;
+
+[Collection(CliHarness.Name)]
+public class TrainCommandTests
+{
+    [Fact]
+    public void TrainRegressorWritesWeightsLogAndCheckpointThenResumes()
+    {
+        using var f = new TrainingFixture();
+        string[] common = ["--out", f.Out, "--vgg-weights", CliHarness.GoldenWeights];
+        var (code, _, err) = CliHarness.Run(["train", "regressor", "--data", f.Data, "--val", f.Validation, "--crop", "8", "--batch", "4",
+            "--steps", "2", "--lr-step", "10", "--ema", "0.9", "--seed", "1", .. common]);
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(Path.Combine(f.Out, RegressorCheckpoint.AverageFileName)));
+        // Default interval: one epoch, here 3 images / batch 4 = 1 step, so a header and two rows.
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(f.Out, TrainingLog.FileName)).Length);
+
+        (code, _, err) = CliHarness.Run(["train", "regressor", "--resume", "--steps", "3", "--batch", "8", .. common]);
+        Assert.True(code == 0, err);
+        Assert.Contains("ignoring --batch", err);
+        Assert.Equal(3, RegressorCheckpoint.ReadHeader(f.Out).State.Step);
+    }
+
+    [Fact]
+    public void MissingDataIsAnInputError()
+    {
+        var (code, _, err) = CliHarness.Run("train", "regressor", "--vgg-weights", CliHarness.GoldenWeights, "--out", Path.GetTempPath());
+        Assert.Equal(2, code);
+        Assert.Contains("--data", err);
+    }
+
+    [Fact]
+    public void ResumeWithoutACheckpointIsAnInputError()
+    {
+        var empty = Path.Combine(Path.GetTempPath(), "dsd-empty-" + Guid.NewGuid().ToString("N"));
+        var (code, _, err) = CliHarness.Run("train", "regressor", "--resume", "--vgg-weights", CliHarness.GoldenWeights, "--out", empty);
+        Assert.Equal(2, code);
+        Assert.Contains("no checkpoint", err);
+    }
+}

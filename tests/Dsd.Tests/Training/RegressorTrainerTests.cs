@@ -1,0 +1,114 @@
+using Dsd.Networks;
+using Dsd.Quality;
+using Dsd.Serialization;
+using Dsd.Training;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Dsd.Tests.Training;
+
+/// <summary>The psi training loop: exact resume, atomic checkpoints, the documented log, and that it learns.</summary>
+public class RegressorTrainerTests
+{
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    public void StoppingAndResumingGivesTheSameWeightsAsOneRun(int bank)
+    {
+        using var f = new TrainingFixture();
+        var once = Path.Combine(f.Root, "once");
+        var split = Path.Combine(f.Root, "split");
+        RegressorTrainer.Start(f.Config(8) with { Bank = bank }, once, f.Vgg, CPU);
+        RegressorTrainer.Start(f.Config(4) with { Bank = bank }, split, f.Vgg, CPU);
+        var summary = RegressorTrainer.Resume(split, f.Vgg, CPU, steps: 8);
+
+        Assert.Equal(8, summary.Step);
+        var a = SafeTensors.Load(Path.Combine(once, RegressorCheckpoint.FileName));
+        var b = SafeTensors.Load(Path.Combine(split, RegressorCheckpoint.FileName));
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        Assert.Contains(a.Keys, k => k.StartsWith("ema/", StringComparison.Ordinal));
+        Assert.Contains(a.Keys, k => k.StartsWith("adam/m/", StringComparison.Ordinal));
+        // Bitwise: the same operations on the same numbers in the same order.
+        foreach (var key in a.Keys) Assert.True(Same(a[key], b[key]), $"{key} differs after resume");
+        // The log rows agree too, except the wall-clock column.
+        Assert.Equal(LogWithoutSeconds(once), LogWithoutSeconds(split));
+    }
+
+    [Fact]
+    public void CheckpointsAreWrittenAtomicallyAndLoadAsPsi()
+    {
+        using var f = new TrainingFixture();
+        RegressorTrainer.Start(f.Config(4), f.Out, f.Vgg, CPU);
+
+        var files = Directory.GetFiles(f.Out).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["checkpoint.safetensors", "log.csv", "psi.safetensors", "psi_ema.safetensors", "validation.safetensors"], files);
+        Assert.Empty(Directory.GetFiles(f.Out, "*.tmp", SearchOption.AllDirectories));
+
+        // The exported weights are the reference layout (the shared SE gate under both block names) and load as psi.
+        var checkpoint = SafeTensors.Load(Path.Combine(f.Out, RegressorCheckpoint.FileName));
+        foreach (var (file, prefix) in new[] { (RegressorCheckpoint.WeightsFileName, "model/"), (RegressorCheckpoint.AverageFileName, "ema/") })
+        {
+            var exported = SafeTensors.Load(Path.Combine(f.Out, file));
+            Assert.Equal(NetworkWeights.ReferenceStateDict(new NoReferenceRegressor()).Keys.Order(), exported.Keys.Order());
+            foreach (var (k, v) in exported) Assert.True(Same(v, checkpoint[prefix + k]), $"{file} {k}");
+            using var psi = NoReferenceRegressor.FromFile(Path.Combine(f.Out, file));
+        }
+        var metric = Metrics.Create("noref-dsd", new MetricOptions
+        {
+            RegressorPath = Path.Combine(f.Out, RegressorCheckpoint.AverageFileName),
+            VggWeights = GoldenSet.Random.Vgg,
+        });
+        Assert.Equal("noref-dsd", metric.Name);
+    }
+
+    [Fact]
+    public void StartingOverAnExistingRunIsRefused()
+    {
+        using var f = new TrainingFixture();
+        RegressorTrainer.Start(f.Config(2), f.Out, f.Vgg, CPU);
+        var e = Assert.Throws<DsdException>(() => RegressorTrainer.Start(f.Config(2), f.Out, f.Vgg, CPU));
+        Assert.Contains("--resume", e.Message);
+    }
+
+    [Fact]
+    public void LogHasTheDocumentedColumnsAndOneRowPerInterval()
+    {
+        using var f = new TrainingFixture();
+        RegressorTrainer.Start(f.Config(6), f.Out, f.Vgg, CPU);
+        var lines = File.ReadAllLines(Path.Combine(f.Out, TrainingLog.FileName));
+        string[] layers = ["relu1_2", "relu2_1", "relu2_2", "relu3_1"];
+        var expected = new[] { "step", "epoch", "lr", "seconds", "train_loss" }
+            .Concat(new[] { "train_rmse", "train_const_rmse", "val_rmse", "val_ema_rmse", "val_const_rmse" }.SelectMany(p => layers.Select(l => $"{p}_{l}")));
+        Assert.Equal(string.Join(",", expected), lines[0]);
+        Assert.Equal(["2", "4", "6"], lines.Skip(1).Select(l => l.Split(',')[0]));
+        foreach (var row in lines.Skip(1))
+        {
+            var cells = row.Split(',');
+            Assert.Equal(25, cells.Length);
+            Assert.All(cells, c => Assert.True(double.TryParse(c, System.Globalization.CultureInfo.InvariantCulture, out var v) && double.IsFinite(v), row));
+        }
+        // Step decay ×0.5 every 3 steps: lr at step 6 (the 6th update, index 5) is 2e-4 · 0.5.
+        Assert.Equal(1e-4, double.Parse(lines[3].Split(',')[2], System.Globalization.CultureInfo.InvariantCulture), 12);
+    }
+
+    [Fact]
+    public void LossFallsWhenFittingATinyFixedSet()
+    {
+        using var f = new TrainingFixture(images: 2);
+        // 8 bank crops, all in every batch: a fixed set psi can memorise.
+        var config = f.Config(60) with { Bank = 8, Batch = 8, LearningRate = 1e-3, LrStep = 1000, Validation = [], EvalEvery = 60, SaveEvery = 60 };
+        var losses = new List<double>();
+        RegressorTrainer.Start(config, f.Out, f.Vgg, CPU, p => { if (p.Loss is { } l) losses.Add(l); });
+
+        Assert.Equal(60, losses.Count);
+        var first = losses.Take(5).Average();
+        var last = losses.TakeLast(5).Average();
+        Assert.True(last < 0.2 * first, $"loss {first:E3} → {last:E3}");
+    }
+
+    static List<string> LogWithoutSeconds(string folder) =>
+        File.ReadAllLines(Path.Combine(folder, TrainingLog.FileName))
+            .Select(l => string.Join(",", l.Split(',').Where((_, i) => i != 3))).ToList();
+
+    static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
+}
