@@ -1,0 +1,169 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dsd.Restoration;
+using Dsd.Training;
+using Dsd.Weights;
+
+namespace Dsd.Cli.Commands;
+
+/// <summary>
+/// <c>dsd train sr|deblur --config FILE.json [--FIELD VALUE …] [--resume CKPT]</c>: every config field is also a flag
+/// (<c>batch_size</c> ↔ <c>--batch-size</c>); flags override the file, which overrides the defaults.
+/// </summary>
+internal static class TrainCommand
+{
+    static readonly Dictionary<string, string> Help = new()
+    {
+        ["train"] = "Training folder: HR/+LR/, *_HR/*_LR, sharp/+blur/, *_gt beside blurred, or targets only (inputs made on the fly)",
+        ["val"] = "Validation folder (same layouts): PSNR-Y, SSIM, DSD every --val-every steps",
+        ["out"] = "Output folder: last/best checkpoints, train.csv, val.csv, samples/",
+        ["blocks"] = "Residual blocks (10, or 5 for the light network)",
+        ["steps"] = "Total optimisation steps",
+        ["batch_size"] = "Patches per batch",
+        ["lr"] = "Initial learning rate (Adam)",
+        ["beta1"] = "Adam β1",
+        ["beta2"] = "Adam β2 (0.99 in the SR recipe)",
+        ["eps"] = "Adam ε",
+        ["l1"] = "Weight of the L1 loss",
+        ["mse"] = "Weight of the MSE loss",
+        ["perceptual"] = "Weight of the perceptual loss (L1 of VGG19 features)",
+        ["dsd"] = "Weight of the D_DSD loss (100 in the perceptual stage)",
+        ["style"] = "Weight of the style (Gram) loss, for ablations",
+        ["sliced_wasserstein"] = "Weight of the sliced-Wasserstein loss, for ablations",
+        ["contextual"] = "Weight of the contextual loss, for ablations",
+        ["seed"] = "Seed of initialisation and of every batch (runs are reproducible)",
+        ["crop"] = "Input patch side in pixels (LR side for sr)",
+        ["schedule"] = "Learning-rate schedule: step or cosine",
+        ["lr_step"] = "Steps between learning-rate decays (step schedule)",
+        ["lr_gamma"] = "Learning-rate factor per decay (step schedule)",
+        ["lr_min"] = "Final learning rate (cosine schedule)",
+        ["ema"] = "EMA decay of the weights (0: off); checkpoints then hold the average",
+        ["clip_grad"] = "Largest global gradient norm (0: off)",
+        ["perceptual_layer"] = "VGG19 tap of the perceptual loss (default conv5_4; relu2_2 when the weights stop earlier)",
+        ["dsd_layers"] = "VGG19 layers of the dsd loss",
+        ["dsd_alphas"] = "Downscale factors α of the dsd loss",
+        ["init"] = "Start from these weights (two-stage recipe: the PSNR-stage checkpoint; ours or a reference state dict)",
+        ["val_every"] = "Validate (and save last) every N steps",
+        ["val_max"] = "Validation images used at most (0: all)",
+        ["samples"] = "Validation outputs saved per validation",
+        ["save_every"] = "Also save last every N steps (0: at validation and the end only)",
+        ["best_metric"] = "Validation score choosing the best checkpoint: psnr-y, ssim or dsd",
+        ["log_every"] = "Log a train.csv row every N steps",
+        ["augment"] = "Random flips and transposition (true/false)",
+        ["dequantize"] = "Uniform noise of one grey level on inputs (true/false)",
+        ["blur_kernel"] = "Side of synthetic motion-blur kernels (odd)",
+        ["blur_noise"] = "Largest σ of noise added to synthetic blur",
+        ["queue"] = "Batches prepared ahead on the loader thread",
+        ["device"] = "cpu, cuda or cuda:N",
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("train", "Train a restoration generator with L1 / perceptual / DSD losses (SPEC §5); Ctrl+C saves a checkpoint");
+        command.Subcommands.Add(Task(RestorationTask.SuperResolution, "Train the ×4 super-resolution network (xSRResNet)"));
+        command.Subcommands.Add(Task(RestorationTask.Deblur, "Train the deblurring network"));
+        return command;
+    }
+
+    static Command Task(RestorationTask task, string description)
+    {
+        var config = new Option<string?>("--config") { Description = "Training config (JSON, snake_case fields as the flags below)", HelpName = "FILE" };
+        var resume = new Option<string?>("--resume") { Description = "Continue exactly from a 'last' checkpoint (its .json); its config is the base", HelpName = "CKPT" };
+        var command = new Command(task.Name(), description) { config, resume, VggWeightsOption.Create() };
+        var fields = new List<(PropertyInfo Property, string Key, Option<string?> Option)>();
+        foreach (var property in typeof(TrainingConfig).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.Name == nameof(TrainingConfig.Task) || !property.CanWrite) continue;
+            var key = JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
+            var option = new Option<string?>("--" + key.Replace('_', '-'))
+            {
+                Description = Help.TryGetValue(key, out var text) ? text : $"Config field {key}",
+                HelpName = Type.GetTypeCode(Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType) switch
+                {
+                    TypeCode.Int32 => "N",
+                    TypeCode.Double => "X",
+                    TypeCode.Boolean => "true|false",
+                    _ => "TEXT",
+                },
+            };
+            command.Options.Add(option);
+            fields.Add((property, key, option));
+        }
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            var resumePath = parse.GetValue(resume);
+            var configPath = parse.GetValue(config);
+            JsonObject node;
+            if (configPath is not null)
+            {
+                if (!File.Exists(configPath)) throw new DsdException(DsdErrorKind.InvalidInput, $"{configPath}: config file not found");
+                node = JsonNode.Parse(TrainingConfig.FromJson(File.ReadAllText(configPath), configPath).ToJson())!.AsObject();
+            }
+            else if (resumePath is not null) node = JsonNode.Parse(TrainingCheckpoint.ReadSidecar(resumePath).Config.ToJson())!.AsObject();
+            else node = new JsonObject();
+            node["task"] = task.Name();
+            foreach (var (property, key, option) in fields)
+                if (parse.GetValue(option) is { } value) node[key] = Convert(value, property.PropertyType, option.Name);
+            var settings = TrainingConfig.FromJson(node.ToJsonString(), configPath ?? "command line");
+            settings.Validate();
+
+            using var vgg = LoadVgg(parse, settings);
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                var trainer = new Trainer(settings, vgg?.State, vgg?.Path ?? "VGG19 weights") { Log = CliRunner.Info };
+                var result = trainer.Run(resumePath, cancel.Token);
+                CliRunner.Info($"{(result.Interrupted ? "stopped" : "finished")} at step {result.Step}, {result.SecondsPerStep:F3} s/step; checkpoint {result.LastCheckpoint}");
+                return result.Interrupted ? 130 : 0;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        }));
+        return command;
+    }
+
+    static JsonNode? Convert(string value, Type type, string option)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        try
+        {
+            return Type.GetTypeCode(t) switch
+            {
+                TypeCode.Int32 => JsonValue.Create(int.Parse(value, CultureInfo.InvariantCulture)),
+                TypeCode.Double => JsonValue.Create(double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture)),
+                TypeCode.Boolean => JsonValue.Create(bool.Parse(value)),
+                _ => JsonValue.Create(value),
+            };
+        }
+        catch (FormatException)
+        {
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{option}: '{value}' is not a valid {t.Name.ToLowerInvariant()}");
+        }
+        catch (OverflowException)
+        {
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{option}: '{value}' is out of range");
+        }
+    }
+
+    /// <summary>VGG19 for the VGG losses (downloaded if need be), or for DSD validation when already available.</summary>
+    static VggWeights? LoadVgg(ParseResult parse, TrainingConfig settings)
+    {
+        var lossNeedsVgg = settings.Perceptual > 0 || settings.Dsd > 0 || settings.Style > 0 || settings.SlicedWasserstein > 0 || settings.Contextual > 0;
+        var options = VggWeightsOption.Options(parse);
+        if (lossNeedsVgg || (settings.Val is not null && settings.BestMetric == "dsd")) return VggWeightsOption.Load(options);
+        if (settings.Val is not null && VggWeightStore.Resolve(options) is not null) return VggWeightStore.Load(options);
+        if (settings.Val is not null) CliRunner.Info("no VGG19 weights set up: validation reports PSNR-Y and SSIM only (DSD needs --vgg-weights)");
+        return null;
+    }
+}
