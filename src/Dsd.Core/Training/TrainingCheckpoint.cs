@@ -10,7 +10,7 @@ namespace Dsd.Training;
 
 /// <summary>
 /// Writing and reading training checkpoints (<see cref="CheckpointFiles"/>): the generator's weights as
-/// reference-named safetensors (the EMA weights when EMA is on), the resumption state (<c>param/…</c> raw weights,
+/// reference-named safetensors and the same as a torch.save zip (the EMA weights when EMA is on), the resumption state (<c>param/…</c> raw weights,
 /// <c>adam_m/…</c>, <c>adam_v/…</c>, <c>ema/…</c>) and the JSON sidecar, written last, each file atomically.
 /// </summary>
 public static class TrainingCheckpoint
@@ -26,6 +26,8 @@ public static class TrainingCheckpoint
         var step = info.Step.ToString(CultureInfo.InvariantCulture);
         var meta = new Dictionary<string, string> { ["format"] = Format, ["task"] = config.Task, ["step"] = step, ["blocks"] = config.Blocks.ToString(CultureInfo.InvariantCulture) };
         SafeTensors.Save(CheckpointFiles.Weights(directory, name), NetworkWeights.ReferenceStateDict(ema ?? network), meta);
+        // The same weights for PyTorch users: torch.load(NAME.pth) gives the reference generator's state dict.
+        PyTorchZipWriter.Save(CheckpointFiles.PyTorch(directory, name), NetworkWeights.ReferenceStateDict(ema ?? network));
         if (adam is not null)
         {
             var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -43,6 +45,7 @@ public static class TrainingCheckpoint
             ["blocks"] = config.Blocks,
             ["step"] = info.Step,
             ["weights"] = Path.GetFileName(CheckpointFiles.Weights(directory, name)),
+            ["pytorch_weights"] = Path.GetFileName(CheckpointFiles.PyTorch(directory, name)),
             ["weights_are_ema"] = ema is not null,
             ["state"] = adam is null ? null : Path.GetFileName(CheckpointFiles.State(directory, name)),
             ["best_metric"] = config.BestMetric,
