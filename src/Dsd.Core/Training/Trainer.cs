@@ -73,7 +73,8 @@ public sealed class Trainer(TrainingConfig config, IReadOnlyDictionary<string, T
         using var valCsv = new CsvLog(Path.Combine(outDir, "val.csv"), ["step", "psnr_y", "ssim", "dsd"], step);
 
         ValidationScores? scores = null;
-        var clock = Stopwatch.StartNew();
+        // Times the steps (batch wait included), not validation or checkpoints.
+        var clock = new Stopwatch();
         var stepsTimed = 0L;
         var lastCheckpoint = CheckpointFiles.Sidecar(outDir, "last");
         void SaveLast() => TrainingCheckpoint.Save(outDir, "last", Config, new(step, bestMerit, bestStep, scores, losses.PerceptualLayer), net, ema, adam);
@@ -88,6 +89,7 @@ public sealed class Trainer(TrainingConfig config, IReadOnlyDictionary<string, T
                     Log?.Invoke($"interrupted at step {step}; saved {lastCheckpoint}");
                     return new(step, true, scores, stepsTimed > 0 ? clock.Elapsed.TotalSeconds / stepsTimed : double.NaN, lastCheckpoint);
                 }
+                clock.Start();
                 var lr = LearningRate(step);
                 Dictionary<string, double> terms;
                 double total;
@@ -108,6 +110,7 @@ public sealed class Trainer(TrainingConfig config, IReadOnlyDictionary<string, T
                     if (ema is not null) UpdateEma(net, ema, Config.Ema);
                     terms = values;
                 }
+                clock.Stop();
                 step++;
                 stepsTimed++;
                 var secondsPerStep = clock.Elapsed.TotalSeconds / stepsTimed;
