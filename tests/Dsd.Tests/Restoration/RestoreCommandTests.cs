@@ -65,6 +65,18 @@ public sealed class RestoreCommandTests
     }
 
     [Fact]
+    public void CorruptModelFileIsAWeightsErrorNamingIt()
+    {
+        var dir = Directory.CreateTempSubdirectory("dsd-restore-");
+        var model = Path.Combine(dir.FullName, "garbage.pth");
+        File.WriteAllText(model, "this is not a checkpoint");
+        ImageIo.SavePng(rand(1, 3, 8, 8), Path.Combine(dir.FullName, "x.png"));
+        var (code, _, stderr) = CliHarness.Run("restore", "sr", "--model", model, "--in", dir.FullName, "--out", Path.Combine(dir.FullName, "o"));
+        Assert.Equal(3, code);
+        Assert.Contains("garbage.pth", stderr);
+    }
+
+    [Fact]
     public void CheckpointOfTheOtherTaskIsAWeightsErrorNamingTheFile()
     {
         var dir = Directory.CreateTempSubdirectory("dsd-restore-");
