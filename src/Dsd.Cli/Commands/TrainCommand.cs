@@ -112,10 +112,13 @@ internal static class TrainCommand
 
             using var vgg = LoadVgg(parse, settings);
             using var cancel = new CancellationTokenSource();
+            // The first Ctrl+C stops after the current step and saves "last"; a second one ends the process at once.
             ConsoleCancelEventHandler onCancel = (_, e) =>
             {
+                if (cancel.IsCancellationRequested) return;
                 e.Cancel = true;
                 cancel.Cancel();
+                CliRunner.Info("stopping after this step and saving a checkpoint (Ctrl+C again to quit without saving)");
             };
             Console.CancelKeyPress += onCancel;
             try
