@@ -9,7 +9,8 @@ internal static class CommandCatalog
     {
         yield return ScoreCommand.Create();
         yield return FingerprintCommand.Create();
-        yield return WeightsCommand.Create();
+        yield return RestoreCommand.Create();
         yield return TrainCommand.Create();
+        yield return WeightsCommand.Create();
     }
 }

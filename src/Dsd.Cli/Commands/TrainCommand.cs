@@ -1,144 +1,173 @@
 using System.CommandLine;
 using System.Globalization;
-using Dsd.Features;
-using Dsd.Networks;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dsd.Restoration;
 using Dsd.Training;
-using Spectre.Console;
-using static TorchSharp.torch;
+using Dsd.Weights;
 
 namespace Dsd.Cli.Commands;
 
-/// <summary><c>dsd train regressor</c>: trains psi, the no-reference regressor (SPEC §3), with checkpoints and resume.</summary>
+/// <summary>
+/// <c>dsd train sr|deblur --config FILE.json [--FIELD VALUE …] [--resume CKPT]</c>: every config field is also a flag
+/// (<c>batch_size</c> ↔ <c>--batch-size</c>); flags override the file, which overrides the defaults.
+/// </summary>
 internal static class TrainCommand
 {
-    public static Command Create() => new("train", "Train networks") { Regressor() };
-
-    static Command Regressor()
+    static readonly Dictionary<string, string> Help = new()
     {
-        var data = new Option<string?>("--data") { Description = "Folders of natural training images, comma-separated (required unless --resume)", HelpName = "DIR[,DIR…]" };
-        var alpha = new Option<int>("--alpha") { Description = "Downscale factor α psi is trained for", DefaultValueFactory = _ => 4 };
-        alpha.AcceptOnlyFromAmong("2", "4");
-        var crop = new Option<int>("--crop") { Description = "Side of psi's input crop; the targets come from the full-resolution crop of side crop·α", DefaultValueFactory = _ => 80, HelpName = "N" };
-        var batch = new Option<int>("--batch") { Description = "Crops per step", DefaultValueFactory = _ => 16, HelpName = "N" };
-        var epochs = new Option<double?>("--epochs") { Description = "Passes over the images (or the bank); default 1 when --steps is absent", HelpName = "N" };
-        var steps = new Option<long?>("--steps") { Description = "Optimiser steps in all (overrides --epochs; with --resume, the new total)", HelpName = "N" };
-        var lr = new Option<double>("--lr") { Description = "Adam learning rate (betas 0.9, 0.999)", DefaultValueFactory = _ => 2e-4 };
-        var gamma = new Option<double>("--gamma") { Description = "Learning-rate factor at each decay", DefaultValueFactory = _ => 0.5 };
-        var lrStep = new Option<long?>("--lr-step") { Description = "Steps between decays (default 40% of the total)", HelpName = "N" };
-        var output = new Option<string>("--out") { Description = "Run folder: checkpoint.safetensors, psi.safetensors, psi_ema.safetensors, log.csv", DefaultValueFactory = _ => "runs/psi", HelpName = "DIR" };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out exactly (model, Adam, schedule, step, random streams) with its stored settings" };
-        var val = new Option<string?>("--val") { Description = "Held-out folders for validation RMSE, comma-separated", HelpName = "DIR[,DIR…]" };
-        var valCrops = new Option<int>("--val-crops") { Description = "Fixed validation crops per validation image", DefaultValueFactory = _ => 4, HelpName = "K" };
-        var seed = new Option<long>("--seed") { Description = "Seed of the initial weights, crops, flips and noise", DefaultValueFactory = _ => 0 };
-        var ema = new Option<double>("--ema") { Description = "Keep an exponential moving average of the weights with this decay (e.g. 0.999); 0 = off", DefaultValueFactory = _ => 0 };
-        var bank = new Option<int>("--bank") { Description = "Precompute targets once for N fixed crops (0 = fresh crops and targets at every step)", DefaultValueFactory = _ => 0, HelpName = "N" };
-        var evalEvery = new Option<long?>("--eval-every") { Description = "Steps between log rows with validation (default one epoch)", HelpName = "N" };
-        var saveEvery = new Option<long>("--save-every") { Description = "Steps between checkpoints (one is always written at the end)", DefaultValueFactory = _ => 500, HelpName = "N" };
-        var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (results are reproducible for a fixed count)", HelpName = "N" };
-        var device = CommonOptions.Device();
+        ["train"] = "Training folder: HR/+LR/, *_HR/*_LR, sharp/+blur/, *_gt beside blurred, or targets only (inputs made on the fly)",
+        ["val"] = "Validation folder (same layouts): PSNR-Y, SSIM, DSD every --val-every steps",
+        ["out"] = "Output folder: last/best checkpoints, train.csv, val.csv, samples/",
+        ["blocks"] = "Residual blocks (10, or 5 for the light network)",
+        ["steps"] = "Total optimisation steps",
+        ["batch_size"] = "Patches per batch",
+        ["lr"] = "Initial learning rate (Adam)",
+        ["beta1"] = "Adam β1",
+        ["beta2"] = "Adam β2 (0.99 in the SR recipe)",
+        ["eps"] = "Adam ε",
+        ["l1"] = "Weight of the L1 loss",
+        ["mse"] = "Weight of the MSE loss",
+        ["perceptual"] = "Weight of the perceptual loss (L1 of VGG19 features)",
+        ["dsd"] = "Weight of the D_DSD loss (100 in the perceptual stage)",
+        ["style"] = "Weight of the style (Gram) loss, for ablations",
+        ["sliced_wasserstein"] = "Weight of the sliced-Wasserstein loss, for ablations",
+        ["contextual"] = "Weight of the contextual loss, for ablations",
+        ["seed"] = "Seed of initialisation and of every batch (runs are reproducible)",
+        ["crop"] = "Input patch side in pixels (LR side for sr)",
+        ["schedule"] = "Learning-rate schedule: step or cosine",
+        ["lr_step"] = "Steps between learning-rate decays (step schedule)",
+        ["lr_gamma"] = "Learning-rate factor per decay (step schedule)",
+        ["lr_min"] = "Final learning rate (cosine schedule)",
+        ["ema"] = "EMA decay of the weights (0: off); checkpoints then hold the average",
+        ["clip_grad"] = "Largest global gradient norm (0: off)",
+        ["perceptual_layer"] = "VGG19 tap of the perceptual loss (default conv5_4; relu2_2 when the weights stop earlier)",
+        ["dsd_layers"] = "VGG19 layers of the dsd loss",
+        ["dsd_alphas"] = "Downscale factors α of the dsd loss",
+        ["init"] = "Start from these weights (two-stage recipe: the PSNR-stage checkpoint; ours or a reference state dict)",
+        ["val_every"] = "Validate (and save last) every N steps",
+        ["val_max"] = "Validation images used at most (0: all)",
+        ["samples"] = "Validation outputs saved per validation",
+        ["save_every"] = "Also save last every N steps (0: at validation and the end only)",
+        ["best_metric"] = "Validation score choosing the best checkpoint: psnr-y, ssim or dsd",
+        ["log_every"] = "Log a train.csv row every N steps",
+        ["augment"] = "Random flips and transposition (true/false)",
+        ["dequantize"] = "Uniform noise of one grey level on inputs (true/false)",
+        ["blur_kernel"] = "Side of synthetic motion-blur kernels (odd)",
+        ["blur_noise"] = "Largest σ of noise added to synthetic blur",
+        ["queue"] = "Batches prepared ahead on the loader thread",
+        ["device"] = "cpu, cuda or cuda:N",
+    };
 
-        var command = new Command("regressor", "Train psi, the no-reference regressor: psi(x↓α) ≈ mean |DSD_α^l(x)| on random crops of natural images")
-        {
-            data, alpha, crop, batch, epochs, steps, lr, gamma, lrStep, output, resume, val, valCrops, seed, ema, bank, evalEvery, saveEvery,
-            threads, device, VggWeightsOption.Create(),
-        };
-        command.SetAction((parse, cancel) => Task.FromResult(CliRunner.Run(() =>
-        {
-            var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
-            if (parse.GetValue(threads) is { } n) TorchSharp.torch.set_num_threads(n);
-            var folder = parse.GetValue(output)!;
-            RegressorTrainingConfig? config = null;
-            if (parse.GetValue(resume))
-            {
-                Option[] stored = [data, alpha, crop, batch, epochs, lr, gamma, lrStep, val, valCrops, seed, ema, bank, evalEvery, saveEvery];
-                var given = stored.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
-                if (given.Count > 0)
-                    CliRunner.Warn($"--resume takes its settings from the checkpoint; ignoring {string.Join(", ", given)}");
-            }
-            else
-            {
-                var dataText = parse.GetValue(data) ?? throw new DsdException(DsdErrorKind.InvalidInput, "--data: required (the folders of training images)");
-                config = new RegressorTrainingConfig
-                {
-                    Data = CommonOptions.ParseList(dataText),
-                    Validation = parse.GetValue(val) is { } v ? CommonOptions.ParseList(v) : [],
-                    Alpha = parse.GetValue(alpha),
-                    Crop = parse.GetValue(crop),
-                    Batch = parse.GetValue(batch),
-                    Steps = parse.GetValue(steps),
-                    Epochs = parse.GetValue(epochs),
-                    LearningRate = parse.GetValue(lr),
-                    Gamma = parse.GetValue(gamma),
-                    LrStep = parse.GetValue(lrStep),
-                    Seed = parse.GetValue(seed),
-                    Ema = parse.GetValue(ema),
-                    Bank = parse.GetValue(bank),
-                    ValidationCrops = parse.GetValue(valCrops),
-                    EvalEvery = parse.GetValue(evalEvery),
-                    SaveEvery = parse.GetValue(saveEvery),
-                };
-                config.Validate();
-            }
-            using var weights = VggWeightsOption.Load(parse);
-            using var vgg = new Vgg19Features(NoReferenceRegressor.Layers, weights.State, dev, weights.Path);
-            var summary = WithProgress(report => config is null
-                ? RegressorTrainer.Resume(folder, vgg, dev, parse.GetValue(steps), report, cancel)
-                : RegressorTrainer.Start(config, folder, vgg, dev, report, cancel));
-            Report(summary);
-            return 0;
-        })));
+    public static Command Create()
+    {
+        var command = new Command("train", "Train a restoration network with L1 / perceptual / DSD losses (SPEC §5), or psi, the no-reference regressor (SPEC §3)");
+        command.Subcommands.Add(Task(RestorationTask.SuperResolution, "Train the ×4 super-resolution network (xSRResNet); Ctrl+C saves a checkpoint"));
+        command.Subcommands.Add(Task(RestorationTask.Deblur, "Train the deblurring network; Ctrl+C saves a checkpoint"));
+        command.Subcommands.Add(TrainRegressorCommand.Create());
         return command;
     }
 
-    static TrainingSummary WithProgress(Func<Action<TrainingProgress>, TrainingSummary> run)
+    static Command Task(RestorationTask task, string description)
     {
-        if (Console.IsErrorRedirected)
+        var config = new Option<string?>("--config") { Description = "Training config (JSON, snake_case fields as the flags below)", HelpName = "FILE" };
+        var resume = new Option<string?>("--resume") { Description = "Continue exactly from a 'last' checkpoint (its .json); its config is the base", HelpName = "CKPT" };
+        var command = new Command(task.Name(), description) { config, resume, VggWeightsOption.Create() };
+        var fields = new List<(PropertyInfo Property, string Key, Option<string?> Option)>();
+        foreach (var property in typeof(TrainingConfig).GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
-            // Logs and nohup: a line now and then instead of a bar.
-            var last = DateTime.MinValue;
-            return run(p =>
+            if (property.Name == nameof(TrainingConfig.Task) || !property.CanWrite) continue;
+            var key = JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
+            var option = new Option<string?>("--" + key.Replace('_', '-'))
             {
-                if (p.Done != p.Total && DateTime.UtcNow - last < TimeSpan.FromSeconds(30)) return;
-                last = DateTime.UtcNow;
-                CliRunner.Info($"{p.Phase} {p.Done}/{p.Total}" + (p.Loss is { } l ? $" loss {l:E3}" : ""));
-            });
-        }
-        TrainingSummary? summary = null;
-        CliRunner.Stderr.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx =>
-            {
-                var tasks = new Dictionary<string, ProgressTask>();
-                summary = run(p =>
+                Description = Help.TryGetValue(key, out var text) ? text : $"Config field {key}",
+                HelpName = Type.GetTypeCode(Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType) switch
                 {
-                    if (!tasks.TryGetValue(p.Phase, out var task))
-                        tasks[p.Phase] = task = ctx.AddTask(p.Phase, maxValue: p.Total);
-                    task.MaxValue = p.Total;
-                    task.Value = p.Done;
-                    if (p.Loss is { } l) task.Description = $"train loss {l.ToString("E3", CultureInfo.InvariantCulture)}";
-                });
-            });
-        return summary!;
-    }
-
-    static void Report(TrainingSummary s)
-    {
-        CliRunner.Info($"step {s.Step}, {s.Seconds:F0} s of training; weights in {Path.Combine(s.Folder, RegressorCheckpoint.WeightsFileName)}"
-            + (s.ValidationEmaRmse is null ? "" : $" and {Path.Combine(s.Folder, RegressorCheckpoint.AverageFileName)}")
-            + $"; log in {Path.Combine(s.Folder, TrainingLog.FileName)}");
-        if (s.ValidationRmse is null) return;
-        var table = new Table().Title("validation RMSE of mean |DSD|").AddColumn("layer").AddColumn(new TableColumn("psi").RightAligned());
-        if (s.ValidationEmaRmse is not null) table.AddColumn(new TableColumn("psi (EMA)").RightAligned());
-        table.AddColumn(new TableColumn("constant").RightAligned());
-        for (var i = 0; i < NoReferenceRegressor.Layers.Count; i++)
-        {
-            var row = new List<string> { NoReferenceRegressor.Layers[i], E(s.ValidationRmse[i]) };
-            if (s.ValidationEmaRmse is not null) row.Add(E(s.ValidationEmaRmse[i]));
-            row.Add(E(s.ValidationConstantRmse![i]));
-            table.AddRow(row.ToArray());
+                    TypeCode.Int32 => "N",
+                    TypeCode.Double => "X",
+                    TypeCode.Boolean => "true|false",
+                    _ => "TEXT",
+                },
+            };
+            command.Options.Add(option);
+            fields.Add((property, key, option));
         }
-        CliRunner.Stdout.Write(table);
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            var resumePath = parse.GetValue(resume);
+            var configPath = parse.GetValue(config);
+            JsonObject node;
+            if (configPath is not null)
+            {
+                if (!File.Exists(configPath)) throw new DsdException(DsdErrorKind.InvalidInput, $"{configPath}: config file not found");
+                node = JsonNode.Parse(TrainingConfig.FromJson(File.ReadAllText(configPath), configPath).ToJson())!.AsObject();
+            }
+            else if (resumePath is not null) node = JsonNode.Parse(TrainingCheckpoint.ReadSidecar(resumePath).Config.ToJson())!.AsObject();
+            else node = new JsonObject();
+            node["task"] = task.Name();
+            foreach (var (property, key, option) in fields)
+                if (parse.GetValue(option) is { } value) node[key] = Convert(value, property.PropertyType, option.Name);
+            var settings = TrainingConfig.FromJson(node.ToJsonString(), configPath ?? "command line");
+            settings.Validate();
+
+            using var vgg = LoadVgg(parse, settings);
+            using var cancel = new CancellationTokenSource();
+            // The first Ctrl+C stops after the current step and saves "last"; a second one ends the process at once.
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                if (cancel.IsCancellationRequested) return;
+                e.Cancel = true;
+                cancel.Cancel();
+                CliRunner.Info("stopping after this step and saving a checkpoint (Ctrl+C again to quit without saving)");
+            };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                var trainer = new Trainer(settings, vgg?.State, vgg?.Path ?? "VGG19 weights") { Log = CliRunner.Info };
+                var result = trainer.Run(resumePath, cancel.Token);
+                CliRunner.Info($"{(result.Interrupted ? "stopped" : "finished")} at step {result.Step}, {result.SecondsPerStep:F3} s/step; checkpoint {result.LastCheckpoint}");
+                return result.Interrupted ? 130 : 0;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        }));
+        return command;
     }
 
-    static string E(double v) => v.ToString("E4", CultureInfo.InvariantCulture);
+    static JsonNode? Convert(string value, Type type, string option)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        try
+        {
+            return Type.GetTypeCode(t) switch
+            {
+                TypeCode.Int32 => JsonValue.Create(int.Parse(value, CultureInfo.InvariantCulture)),
+                TypeCode.Double => JsonValue.Create(double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture)),
+                TypeCode.Boolean => JsonValue.Create(bool.Parse(value)),
+                _ => JsonValue.Create(value),
+            };
+        }
+        catch (FormatException)
+        {
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{option}: '{value}' is not a valid {t.Name.ToLowerInvariant()}");
+        }
+        catch (OverflowException)
+        {
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{option}: '{value}' is out of range");
+        }
+    }
+
+    /// <summary>VGG19 for the VGG losses (downloaded if need be), or for DSD validation when already available.</summary>
+    static VggWeights? LoadVgg(ParseResult parse, TrainingConfig settings)
+    {
+        var lossNeedsVgg = settings.Perceptual > 0 || settings.Dsd > 0 || settings.Style > 0 || settings.SlicedWasserstein > 0 || settings.Contextual > 0;
+        var options = VggWeightsOption.Options(parse);
+        if (lossNeedsVgg || (settings.Val is not null && settings.BestMetric == "dsd")) return VggWeightsOption.Load(options);
+        if (settings.Val is not null && VggWeightStore.Resolve(options) is not null) return VggWeightStore.Load(options);
+        if (settings.Val is not null) CliRunner.Info("no VGG19 weights set up: validation reports PSNR-Y and SSIM only (DSD needs --vgg-weights)");
+        return null;
+    }
 }

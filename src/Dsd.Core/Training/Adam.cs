@@ -10,7 +10,8 @@ namespace Dsd.Training;
 public sealed class Adam : IDisposable
 {
     readonly IReadOnlyList<(string Name, Tensor Parameter)> parameters;
-    readonly Dictionary<string, (Tensor M, Tensor V)> moments = new(StringComparer.Ordinal);
+    readonly Dictionary<string, Tensor> first = new(StringComparer.Ordinal);
+    readonly Dictionary<string, Tensor> second = new(StringComparer.Ordinal);
 
     /// <param name="parameters">Named parameters, each tensor once (a shared module's parameters under one name).</param>
     /// <param name="beta1">Decay of the first moment.</param>
@@ -21,7 +22,10 @@ public sealed class Adam : IDisposable
         this.parameters = parameters;
         (Beta1, Beta2, Eps) = (beta1, beta2, eps);
         foreach (var (name, p) in parameters)
-            moments[name] = (zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope());
+        {
+            first[name] = zeros_like(p).DetachFromDisposeScope();
+            second[name] = zeros_like(p).DetachFromDisposeScope();
+        }
     }
 
     public double Beta1 { get; }
@@ -30,6 +34,12 @@ public sealed class Adam : IDisposable
 
     /// <summary>Updates taken so far (t).</summary>
     public long Steps { get; set; }
+
+    /// <summary>m per parameter name (restore a checkpoint by copying into these tensors).</summary>
+    public IReadOnlyDictionary<string, Tensor> FirstMoments => first;
+
+    /// <summary>v per parameter name.</summary>
+    public IReadOnlyDictionary<string, Tensor> SecondMoments => second;
 
     /// <summary>One update with learning rate <paramref name="lr"/> from the parameters' current gradients.</summary>
     public void Step(double lr)
@@ -42,39 +52,48 @@ public sealed class Adam : IDisposable
         foreach (var (name, p) in parameters)
         {
             if (p.grad is not { } g) continue;
-            var (m, v) = moments[name];
-            m.mul_(Beta1).add_(g, alpha: 1 - Beta1);
-            v.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
+            var m = first[name].mul_(Beta1).add_(g, alpha: 1 - Beta1);
+            var v = second[name].mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
             var denom = v.sqrt().div_(bc2).add_(Eps);
             p.addcdiv_(m, denom, value: -lr / bc1);
         }
     }
 
+    /// <summary>Scales gradients so their global L2 norm is at most <paramref name="maxNorm"/>; returns the norm before.</summary>
+    public double ClipGradients(double maxNorm)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var grads = parameters.Select(p => p.Parameter.grad).OfType<Tensor>().ToList();
+        if (grads.Count == 0) return 0;
+        var norm = stack(grads.Select(g => g.norm()).ToArray()).norm().item<float>();
+        if (norm > maxNorm)
+            foreach (var g in grads) g.mul_(maxNorm / (norm + 1e-6));
+        return norm;
+    }
+
     /// <summary>The moments as <c>{prefix}m/{name}</c> and <c>{prefix}v/{name}</c>.</summary>
     public Dictionary<string, Tensor> State(string prefix) =>
-        moments.SelectMany(kv => new[] { ($"{prefix}m/{kv.Key}", kv.Value.M), ($"{prefix}v/{kv.Key}", kv.Value.V) })
+        first.Select(kv => ($"{prefix}m/{kv.Key}", kv.Value)).Concat(second.Select(kv => ($"{prefix}v/{kv.Key}", kv.Value)))
             .ToDictionary(p => p.Item1, p => p.Item2);
 
     /// <summary>Restores moments written by <see cref="State"/>.</summary>
     public void Load(IReadOnlyDictionary<string, Tensor> state, string prefix, string source)
     {
         using var noGrad = no_grad();
-        foreach (var (name, (m, v)) in moments)
+        foreach (var name in first.Keys)
         {
             if (!state.TryGetValue($"{prefix}m/{name}", out var sm) || !state.TryGetValue($"{prefix}v/{name}", out var sv))
                 throw new DsdException(DsdErrorKind.Weights, $"{source}: no Adam moments for {name}");
-            m.copy_(sm);
-            v.copy_(sv);
+            first[name].copy_(sm);
+            second[name].copy_(sv);
         }
     }
 
     public void Dispose()
     {
-        foreach (var (m, v) in moments.Values)
-        {
-            m.Dispose();
-            v.Dispose();
-        }
-        moments.Clear();
+        foreach (var t in first.Values.Concat(second.Values)) t.Dispose();
+        first.Clear();
+        second.Clear();
     }
 }

@@ -1,0 +1,40 @@
+using Dsd.Imaging;
+
+namespace Dsd.Restoration;
+
+/// <summary>Which image files a restore run reads and where each result goes: IN/name.ext → OUT/name.png.</summary>
+public static class RestorePlan
+{
+    /// <summary>
+    /// Pairs every supported image of <paramref name="input"/> (a file or a folder, not recursive) with its output
+    /// path. Refuses a plan that would overwrite an input or write two results to one file.
+    /// </summary>
+    /// <exception cref="DsdException">Input missing or holding no images; an output that is an input or a duplicate (InvalidInput).</exception>
+    public static IReadOnlyList<(string Input, string Output)> Make(string input, string outputDirectory)
+    {
+        string[] files;
+        if (File.Exists(input)) files = [input];
+        else if (Directory.Exists(input))
+        {
+            files = Directory.EnumerateFiles(input).Where(ImageIo.IsSupported).Order(StringComparer.Ordinal).ToArray();
+            if (files.Length == 0) throw new DsdException(DsdErrorKind.InvalidInput, $"{input}: no PNG, JPEG or BMP images in this folder");
+        }
+        else throw new DsdException(DsdErrorKind.InvalidInput, $"{input}: no such file or folder");
+
+        var inputs = new HashSet<string>(files.Select(Path.GetFullPath), StringComparer.Ordinal);
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var plan = new List<(string, string)>();
+        foreach (var file in files)
+        {
+            var output = Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(file) + ".png");
+            var full = Path.GetFullPath(output);
+            if (inputs.Contains(full))
+                throw new DsdException(DsdErrorKind.InvalidInput, $"{output}: the result would overwrite the input image; choose another --out folder");
+            if (seen.TryGetValue(full, out var other))
+                throw new DsdException(DsdErrorKind.InvalidInput, $"{file} and {other} would both be written to {output}");
+            seen[full] = file;
+            plan.Add((file, output));
+        }
+        return plan;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dsd.Networks;
+using Dsd.Restoration;
+using Dsd.Serialization;
+using static TorchSharp.torch;
+
+namespace Dsd.Training;
+
+/// <summary>
+/// Writing and reading training checkpoints (<see cref="CheckpointFiles"/>): the generator's weights as
+/// reference-named safetensors and the same as a torch.save zip (the EMA weights when EMA is on), the resumption state (<c>param/…</c> raw weights,
+/// <c>adam_m/…</c>, <c>adam_v/…</c>, <c>ema/…</c>) and the JSON sidecar, written last, each file atomically.
+/// </summary>
+public static class TrainingCheckpoint
+{
+    public const string Format = "dsd-training-checkpoint/1";
+
+    /// <summary>What the sidecar records besides the config.</summary>
+    public sealed record Info(long Step, double? BestMerit, long BestStep, ValidationScores? Scores, string? PerceptualLayer);
+
+    public static void Save(string directory, string name, TrainingConfig config, Info info,
+        nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor>? ema, Adam? adam)
+    {
+        var step = info.Step.ToString(CultureInfo.InvariantCulture);
+        var meta = new Dictionary<string, string> { ["format"] = Format, ["task"] = config.Task, ["step"] = step, ["blocks"] = config.Blocks.ToString(CultureInfo.InvariantCulture) };
+        SafeTensors.Save(CheckpointFiles.Weights(directory, name), NetworkWeights.ReferenceStateDict(ema ?? network), meta);
+        // The same weights for PyTorch users: torch.load(NAME.pth) gives the reference generator's state dict.
+        PyTorchZipWriter.Save(CheckpointFiles.PyTorch(directory, name), NetworkWeights.ReferenceStateDict(ema ?? network));
+        if (adam is not null)
+        {
+            var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach (var (key, t) in NetworkWeights.ReferenceStateDict(network)) state["param/" + key] = t;
+            foreach (var (key, t) in adam.FirstMoments) state["adam_m/" + key] = t;
+            foreach (var (key, t) in adam.SecondMoments) state["adam_v/" + key] = t;
+            if (ema is not null)
+                foreach (var (key, t) in NetworkWeights.ReferenceStateDict(ema)) state["ema/" + key] = t;
+            SafeTensors.Save(CheckpointFiles.State(directory, name), state, meta);
+        }
+        var sidecar = new JsonObject
+        {
+            ["format"] = Format,
+            ["task"] = config.Task,
+            ["blocks"] = config.Blocks,
+            ["step"] = info.Step,
+            ["weights"] = Path.GetFileName(CheckpointFiles.Weights(directory, name)),
+            ["pytorch_weights"] = Path.GetFileName(CheckpointFiles.PyTorch(directory, name)),
+            ["weights_are_ema"] = ema is not null,
+            ["state"] = adam is null ? null : Path.GetFileName(CheckpointFiles.State(directory, name)),
+            ["best_metric"] = config.BestMetric,
+            ["best_merit"] = info.BestMerit,
+            ["best_step"] = info.BestStep,
+            ["perceptual_layer"] = info.PerceptualLayer,
+            ["validation"] = info.Scores is null ? null : JsonSerializer.SerializeToNode(info.Scores, TrainingConfig.Json),
+            ["config"] = JsonNode.Parse(config.ToJson()),
+        };
+        AtomicFile.WriteAllText(CheckpointFiles.Sidecar(directory, name), sidecar.ToJsonString(TrainingConfig.Json));
+    }
+
+    /// <summary>Reads a sidecar (given as the sidecar or its weights file): the config and the step reached.</summary>
+    public static (TrainingConfig Config, JsonObject Sidecar) ReadSidecar(string path)
+    {
+        var sidecar = CheckpointFiles.SidecarPathOf(path);
+        if (!File.Exists(sidecar)) throw new DsdException(DsdErrorKind.InvalidInput, $"{sidecar}: checkpoint sidecar not found");
+        JsonObject json;
+        try { json = JsonNode.Parse(File.ReadAllText(sidecar)) as JsonObject ?? throw new JsonException("not an object"); }
+        catch (JsonException e) { throw new DsdException(DsdErrorKind.InvalidInput, $"{sidecar}: not a checkpoint sidecar: {e.Message}", e); }
+        if ((string?)json["format"] != Format || json["config"] is not JsonObject config)
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{sidecar}: not a {Format} sidecar");
+        return (TrainingConfig.FromJson(config.ToJsonString(), sidecar), json);
+    }
+
+    /// <summary>Restores raw weights, Adam moments and EMA from the state file beside <paramref name="sidecarPath"/>.</summary>
+    public static void LoadState(string sidecarPath, JsonObject sidecar, nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor>? ema, Adam adam)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(CheckpointFiles.SidecarPathOf(sidecarPath)))!;
+        var stateName = (string?)sidecar["state"] ?? throw new DsdException(DsdErrorKind.InvalidInput, $"{sidecarPath}: this checkpoint has no optimiser state (a 'best' checkpoint?); resume from 'last'");
+        var statePath = Path.Combine(dir, stateName);
+        if (!File.Exists(statePath)) throw new DsdException(DsdErrorKind.InvalidInput, $"{statePath}: optimiser state not found");
+        var state = SafeTensors.Load(statePath);
+        try
+        {
+            NetworkWeights.Load(network, Under(state, "param/"), statePath);
+            if (ema is not null)
+            {
+                var e = Under(state, "ema/");
+                if (e.Count == 0) throw new DsdException(DsdErrorKind.InvalidInput, $"{statePath}: the run had no EMA; resume with ema = 0");
+                NetworkWeights.Load(ema, e, statePath);
+            }
+            using var noGrad = no_grad();
+            foreach (var (prefix, moments) in new[] { ("adam_m/", adam.FirstMoments), ("adam_v/", adam.SecondMoments) })
+                foreach (var (key, t) in moments)
+                {
+                    if (!state.TryGetValue(prefix + key, out var saved) || !saved.shape.SequenceEqual(t.shape))
+                        throw new DsdException(DsdErrorKind.Weights, $"{statePath}: {prefix}{key} is missing or has the wrong shape");
+                    t.copy_(saved);
+                }
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+    }
+
+    static Dictionary<string, Tensor> Under(Dictionary<string, Tensor> state, string prefix) =>
+        state.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
+}

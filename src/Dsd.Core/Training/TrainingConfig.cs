@@ -1,0 +1,136 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Dsd.Training;
+
+/// <summary>
+/// Everything one training run needs, read from a JSON file (snake_case keys) and overridable field by field from
+/// the command line. Defaults follow SPEC §5's ×4 SR recipe, PSNR stage (L1 only).
+/// </summary>
+public sealed record TrainingConfig
+{
+    /// <summary><c>sr</c> or <c>deblur</c>.</summary>
+    public string Task { get; init; } = "sr";
+
+    /// <summary>Training folder (paired or target-only; see <see cref="TrainingPairs"/>).</summary>
+    public string? Train { get; init; }
+
+    /// <summary>Validation folder (optional), same layouts.</summary>
+    public string? Val { get; init; }
+
+    /// <summary>Output folder: checkpoints, CSV logs, validation samples.</summary>
+    public string? Out { get; init; }
+
+    public int Blocks { get; init; } = 10;
+    public int Steps { get; init; } = 1000;
+    public int BatchSize { get; init; } = 16;
+
+    /// <summary>Input patch side (LR pixels for SR).</summary>
+    public int Crop { get; init; } = 48;
+
+    public double Lr { get; init; } = 2e-4;
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.99;
+    public double Eps { get; init; } = 1e-8;
+
+    /// <summary><c>step</c> (×<see cref="LrGamma"/> every <see cref="LrStep"/> steps) or <c>cosine</c> (to <see cref="LrMin"/>).</summary>
+    public string Schedule { get; init; } = "step";
+
+    public int LrStep { get; init; } = 200_000;
+    public double LrGamma { get; init; } = 0.5;
+    public double LrMin { get; init; }
+
+    /// <summary>Decay of the exponential moving average of the weights; 0 turns it off. Checkpoints then hold the average.</summary>
+    public double Ema { get; init; }
+
+    /// <summary>Largest global gradient norm; 0 turns clipping off.</summary>
+    public double ClipGrad { get; init; }
+
+    public double L1 { get; init; } = 1;
+    public double Mse { get; init; }
+    public double Perceptual { get; init; }
+
+    /// <summary>VGG tap of the perceptual loss; default conv5_4, or relu2_2 when the VGG weights stop earlier.</summary>
+    public string? PerceptualLayer { get; init; }
+
+    public double Dsd { get; init; }
+    public string DsdLayers { get; init; } = "relu2_1,relu2_2,relu3_1";
+    public string DsdAlphas { get; init; } = "2";
+    public double Style { get; init; }
+    public double SlicedWasserstein { get; init; }
+    public double Contextual { get; init; }
+
+    /// <summary>Initial weights (the two-stage recipe: the PSNR-stage checkpoint), ours or a reference state dict.</summary>
+    public string? Init { get; init; }
+
+    public int ValEvery { get; init; } = 500;
+
+    /// <summary>Validation images used at most (0: all).</summary>
+    public int ValMax { get; init; }
+
+    /// <summary>Validation outputs saved as PNG per validation.</summary>
+    public int Samples { get; init; } = 2;
+
+    /// <summary>Checkpoint "last" every this many steps besides each validation (0: only at validation and the end).</summary>
+    public int SaveEvery { get; init; }
+
+    /// <summary><c>psnr-y</c>, <c>ssim</c> or <c>dsd</c>: the validation score that picks the "best" checkpoint.</summary>
+    public string BestMetric { get; init; } = "psnr-y";
+
+    public int LogEvery { get; init; } = 10;
+    public int Seed { get; init; }
+    public bool Augment { get; init; } = true;
+    public bool Dequantize { get; init; } = true;
+    public int BlurKernel { get; init; } = 21;
+    public double BlurNoise { get; init; } = 0.01;
+
+    /// <summary>Batches prepared ahead on the loader thread.</summary>
+    public int Queue { get; init; } = 4;
+
+    public string Device { get; init; } = "cpu";
+
+    public static JsonSerializerOptions Json { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Parses a config; unknown keys are errors (a typo must not silently fall back to a default).</summary>
+    public static TrainingConfig FromJson(string json, string source)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingConfig>(json, Json) ?? throw new JsonException("null");
+        }
+        catch (JsonException e)
+        {
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{source}: not a training config: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Checks ranges and names; the message names the offending field.</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new DsdException(DsdErrorKind.InvalidInput, message);
+        }
+        Require(Task is "sr" or "deblur", $"task: '{Task}' (use sr or deblur)");
+        Require(!string.IsNullOrEmpty(Train), "train: a training folder is required");
+        Require(!string.IsNullOrEmpty(Out), "out: an output folder is required");
+        Require(Blocks >= 1 && Steps >= 1 && BatchSize >= 1 && Crop >= 1, "blocks, steps, batch_size and crop must be positive");
+        Require(Lr > 0 && Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1 && Eps > 0, "lr must be positive, beta1 and beta2 in [0,1)");
+        Require(Schedule is "step" or "cosine", $"schedule: '{Schedule}' (use step or cosine)");
+        Require(LrStep >= 1 && LrGamma > 0, "lr_step must be positive and lr_gamma > 0");
+        Require(Ema is >= 0 and < 1, "ema: a decay in [0,1), 0 for none");
+        Require(ClipGrad >= 0, "clip_grad: 0 for none, else the largest gradient norm");
+        Require(new[] { L1, Mse, Perceptual, Dsd, Style, SlicedWasserstein, Contextual }.All(w => w >= 0), "loss weights must be ≥ 0");
+        Require(new[] { L1, Mse, Perceptual, Dsd, Style, SlicedWasserstein, Contextual }.Any(w => w > 0), "at least one loss weight must be positive");
+        Require(ValEvery >= 1 && LogEvery >= 1 && Queue >= 1 && ValMax >= 0 && Samples >= 0 && SaveEvery >= 0, "val_every, log_every and queue must be positive");
+        Require(BestMetric is "psnr-y" or "ssim" or "dsd", $"best_metric: '{BestMetric}' (use psnr-y, ssim or dsd)");
+        Require(BlurKernel >= 1 && BlurKernel % 2 == 1 && BlurNoise >= 0, "blur_kernel must be odd and positive, blur_noise ≥ 0");
+    }
+}
