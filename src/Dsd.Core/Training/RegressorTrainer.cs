@@ -168,7 +168,7 @@ public static class RegressorTrainer
         {
             var len = Math.Min(64, n - start);
             var predicted = psi.call(crops.Inputs.narrow(0, start, len).to(device)).cpu();
-            squared += (predicted - crops.Targets.narrow(0, start, len)).to_type(ScalarType.Float64).square().sum(0);
+            squared += (predicted - crops.Targets.narrow(0, start, len)).to_type(ScalarType.Float64).square().sum([0]); // sum(0) would bind to sum(ScalarType): literal 0 converts to an enum
         }
         return (squared / n).sqrt().data<double>().ToArray();
     }

@@ -106,6 +106,24 @@ public class RegressorTrainerTests
         Assert.True(last < 0.2 * first, $"loss {first:E3} → {last:E3}");
     }
 
+    [Fact]
+    public void ValidationRmseIsTheRootMeanSquaredErrorPerLayer()
+    {
+        using var f = new TrainingFixture();
+        using var images = TrainingImages.Load([f.Validation], 32);
+        using var crops = CropBank.Build(images, f.Vgg, 4, 8, 6, seed: 2, SplitMix64.Purpose.ValidationCrop);
+        using var psi = new NoReferenceRegressor();
+        psi.eval();
+        using var noGrad = no_grad();
+        var error = psi.call(crops.Inputs) - crops.Targets;
+        var expected = error.square().mean([0]).sqrt();
+
+        var actual = RegressorTrainer.Rmse(psi, crops, CPU);
+
+        Assert.All(actual, v => Assert.True(v > 0));
+        Close.Tensor(expected.to_type(ScalarType.Float64), tensor(actual), rtol: 1e-5, what: "validation RMSE");
+    }
+
     static List<string> LogWithoutSeconds(string folder) =>
         File.ReadAllLines(Path.Combine(folder, TrainingLog.FileName))
             .Select(l => string.Join(",", l.Split(',').Where((_, i) => i != 3))).ToList();
