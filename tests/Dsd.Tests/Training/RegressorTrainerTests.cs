@@ -8,6 +8,7 @@ using static TorchSharp.torch;
 namespace Dsd.Tests.Training;
 
 /// <summary>The psi training loop: exact resume, atomic checkpoints, the documented log, and that it learns.</summary>
+[Collection(SerialCollection.Name)]
 public class RegressorTrainerTests
 {
     [Theory]

@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace Dsd.Tests.Training;
 
+[Collection(SerialCollection.Name)]
 public sealed class TrainerTests
 {
     static readonly Lazy<string> Data = new(() => TrainingDataTests.HrFolder(count: 3, h: 72, w: 68));
