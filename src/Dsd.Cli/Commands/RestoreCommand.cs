@@ -26,8 +26,13 @@ internal static class RestoreCommand
         };
         var input = new Option<string>("--in") { Description = "Image file, or a folder of images (PNG, JPEG, BMP)", Required = true, HelpName = "PATH" };
         var output = new Option<string>("--out") { Description = "Folder for the results, written as NAME.png; never an input's path", Required = true, HelpName = "DIR" };
-        var tile = new Option<int>("--tile") { Description = "Tile side in input pixels; larger images run in overlapping tiles", DefaultValueFactory = _ => 256, HelpName = "N" };
-        var overlap = new Option<int>("--overlap") { Description = "Overlap of neighbouring tiles in input pixels (blended with linear ramps)", DefaultValueFactory = _ => 16, HelpName = "N" };
+        var tile = new Option<int>("--tile") { Description = "Tile side in input pixels; larger images run tile by tile", DefaultValueFactory = _ => 256, HelpName = "N" };
+        var overlap = new Option<int?>("--overlap")
+        {
+            Description = "Context around each tile in input pixels (default: the network's receptive radius, 5 + 5·blocks, "
+                + "which makes tiled output equal to whole-image output; smaller is faster but shows seams)",
+            HelpName = "N",
+        };
         var blocks = new Option<int?>("--blocks") { Description = "Residual blocks of the network (default: read from the checkpoint)", HelpName = "10|5" };
         var device = CommonOptions.Device();
         var command = new Command(task.Name(), description) { model, input, output, tile, overlap, blocks, device };
@@ -37,14 +42,15 @@ internal static class RestoreCommand
             var outDir = parse.GetValue(output)!;
             var plan = RestorePlan.Make(parse.GetValue(input)!, outDir);
             using var net = RestorationNetworks.Load(task, parse.GetValue(model)!, parse.GetValue(blocks), dev);
-            var (tileSize, tileOverlap) = (parse.GetValue(tile), parse.GetValue(overlap));
+            var tileSize = parse.GetValue(tile);
+            var tileMargin = parse.GetValue(overlap) ?? TiledInference.ReceptiveRadius(RestorationNetworks.Blocks(net));
             ItemProgress.Run(plan.Count, advance =>
             {
                 foreach (var (from, to) in plan)
                 {
                     using var scope = NewDisposeScope();
                     var x = ImageIo.Load(from, dev);
-                    ImageIo.SavePng(TiledInference.Run(net, x, task.Scale(), tileSize, tileOverlap), to);
+                    ImageIo.SavePng(TiledInference.Run(net, x, task.Scale(), tileSize, tileMargin), to);
                     advance(from);
                 }
             }, "restoring");

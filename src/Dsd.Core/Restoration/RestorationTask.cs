@@ -29,6 +29,10 @@ public static class RestorationNetworks
         _ => throw new DsdException(DsdErrorKind.InvalidInput, $"unknown restoration task '{name}' (use sr or deblur)"),
     };
 
+    /// <summary>The number of xResBlocks of a generator (its <c>features.N</c> modules).</summary>
+    public static int Blocks(nn.Module<Tensor, Tensor> network) =>
+        network.named_parameters().Count(p => p.name.StartsWith("features.", StringComparison.Ordinal) && p.name.EndsWith(".conv1.weight", StringComparison.Ordinal));
+
     /// <summary>A freshly initialised generator for <paramref name="task"/> on CPU.</summary>
     public static nn.Module<Tensor, Tensor> Create(RestorationTask task, int blocks) =>
         task == RestorationTask.SuperResolution ? new XSrResNet(blocks) : new DeblurNet(blocks);

@@ -61,7 +61,7 @@ public sealed class Validator : IDisposable
             {
                 using var scope = NewDisposeScope();
                 var (name, input, target) = images[i];
-                var output = TiledInference.Run(network, input, task.Scale(), tile: 512, overlap: 32);
+                var output = TiledInference.Run(network, input, task.Scale(), tile: 512, margin: TiledInference.ReceptiveRadius(RestorationNetworks.Blocks(network)));
                 p += psnr.Score(output, target);
                 s += ssim.Score(output, target);
                 if (dsd is not null) d += dsd.Score(output, target);
