@@ -31,7 +31,9 @@ public sealed class NoReferenceRegressor : nn.Module<Tensor, Tensor>
     /// crops at α = 4; output [B,4]. Call <c>eval()</c> before inference so BatchNorm uses its running statistics.
     /// </summary>
     /// <param name="device">Device for the weights (CPU when null).</param>
-    public NoReferenceRegressor(Device? device = null) : base(nameof(NoReferenceRegressor))
+    /// <param name="generator">Source of the initial weights; null uses torch's global generator, which code running
+    /// in parallel may also draw from.</param>
+    public NoReferenceRegressor(Device? device = null, Generator? generator = null) : base(nameof(NoReferenceRegressor))
     {
         image_to_features = nn.Sequential(nn.Conv2d(3, Stem, 5, padding: 2, bias: false), nn.BatchNorm2d(Stem), nn.ReLU());
         var stages = new List<nn.Module<Tensor, Tensor>>();
@@ -51,7 +53,7 @@ public sealed class NoReferenceRegressor : nn.Module<Tensor, Tensor>
         features = nn.Sequential(stages.ToArray());
         classifier = nn.Sequential(nn.Linear(Widths[^1], Stem), nn.LeakyReLU(0.1), nn.Linear(Stem, Layers.Count));
         RegisterComponents();
-        Initialize();
+        Initialize(generator);
         if (device is not null) this.to(device);
     }
 
@@ -66,7 +68,7 @@ public sealed class NoReferenceRegressor : nn.Module<Tensor, Tensor>
         return classifier.call(f.mean([2, 3])).MoveToOuterDisposeScope();
     }
 
-    void Initialize()
+    void Initialize(Generator? generator)
     {
         using var noGrad = no_grad();
         foreach (var m in modules())
@@ -75,10 +77,10 @@ public sealed class NoReferenceRegressor : nn.Module<Tensor, Tensor>
             {
                 case Conv2d conv:
                     var fanOut = conv.weight!.shape[0] * conv.weight.shape[2] * conv.weight.shape[3];
-                    conv.weight.normal_(0, Math.Sqrt(2.0 / fanOut));
+                    conv.weight.normal_(0, Math.Sqrt(2.0 / fanOut), generator);
                     break;
                 case Linear linear:
-                    linear.weight!.normal_(0, 0.01);
+                    linear.weight!.normal_(0, 0.01, generator);
                     linear.bias?.zero_();
                     break;
                 case SeResidualBlock block:

@@ -65,8 +65,9 @@ public static class RegressorTrainer
                 validationImages.Count * config.ValidationCrops, 0, SplitMix64.Purpose.ValidationCrop, "validation", progress, cancel);
         config = config.Resolve(source.Count);
 
-        torch.random.manual_seed(config.Seed);
-        using var model = new NoReferenceRegressor(device);
+        // A private generator: the global one is shared with anything else running in the process.
+        using var generator = new torch.Generator((ulong)config.Seed);
+        using var model = new NoReferenceRegressor(device, generator);
         using var average = config.Ema > 0 ? new NoReferenceRegressor(device) : null;
         var parameterHandles = model.parameters().Select(p => p.Handle).ToHashSet();
         var named = Distinct(model);
