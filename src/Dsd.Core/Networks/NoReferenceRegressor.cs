@@ -1,0 +1,96 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Dsd.Networks;
+
+/// <summary>
+/// psi, the no-reference regressor of SPEC §3: a squeeze-and-excitation ResNet that sees a downscaled image y↓α and
+/// predicts ‖DSD_α^l(y)‖₁ (mean absolute entry) of a natural image for l = <see cref="Layers"/>. 5×5 conv 3→32 + BN +
+/// ReLU; six stages of two <see cref="SeResidualBlock"/>s (widths 32,32,64,64,128,128; stride 1 then 2); global
+/// average pool; Linear 128→32, LeakyReLU(0.1), Linear 32→4. Parameter and buffer names equal the reference
+/// (<c>image_to_features.0</c>, <c>features.S.B.conv1</c>, <c>…bn1.running_mean</c>, <c>…residual_block.transform.0</c>,
+/// <c>classifier.0</c>, …).
+/// </summary>
+public sealed class NoReferenceRegressor : nn.Module<Tensor, Tensor>
+{
+    /// <summary>The layers whose DSD norms psi predicts, in output-column order.</summary>
+    public static IReadOnlyList<string> Layers { get; } = ["relu1_2", "relu2_1", "relu2_2", "relu3_1"];
+
+    static readonly int[] Widths = [32, 32, 64, 64, 128, 128];
+    const int BlocksPerStage = 2;
+    const int Stem = 32;
+
+    readonly Sequential image_to_features;
+    readonly Sequential features;
+    readonly Sequential classifier;
+
+    /// <summary>
+    /// A freshly initialised psi, initialised as the reference (normal convs with fan_out variance, Linear N(0, 0.01),
+    /// each block's last BatchNorm scale 0). Input: RGB [B,3,h,w] in [0,1] (no normalisation), e.g. 20×20 for 80×80
+    /// crops at α = 4; output [B,4]. Call <c>eval()</c> before inference so BatchNorm uses its running statistics.
+    /// </summary>
+    /// <param name="device">Device for the weights (CPU when null).</param>
+    public NoReferenceRegressor(Device? device = null) : base(nameof(NoReferenceRegressor))
+    {
+        image_to_features = nn.Sequential(nn.Conv2d(3, Stem, 5, padding: 2, bias: false), nn.BatchNorm2d(Stem), nn.ReLU());
+        var stages = new List<nn.Module<Tensor, Tensor>>();
+        var inChannels = Stem;
+        for (var s = 0; s < Widths.Length; s++)
+        {
+            // One SE gate per stage, shared by its blocks: the reference builds it once in _make_layer.
+            var gate = new SqueezeExcitation(Widths[s]);
+            var blocks = new List<nn.Module<Tensor, Tensor>>();
+            for (var b = 0; b < BlocksPerStage; b++)
+            {
+                blocks.Add(new SeResidualBlock(inChannels, Widths[s], b == 0 && s > 0 ? 2 : 1, gate));
+                inChannels = Widths[s];
+            }
+            stages.Add(nn.Sequential(blocks.ToArray()));
+        }
+        features = nn.Sequential(stages.ToArray());
+        classifier = nn.Sequential(nn.Linear(Widths[^1], Stem), nn.LeakyReLU(0.1), nn.Linear(Stem, Layers.Count));
+        RegisterComponents();
+        Initialize();
+        if (device is not null) this.to(device);
+    }
+
+    /// <summary>psi with weights from a checkpoint (safetensors, PyTorch zip or legacy .pth), in eval mode.</summary>
+    public static NoReferenceRegressor FromFile(string path, Device? device = null)
+    {
+        var net = new NoReferenceRegressor();
+        NetworkWeights.Load(net, path);
+        net.eval();
+        if (device is not null) net.to(device);
+        return net;
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var f = features.call(image_to_features.call(x));
+        return classifier.call(f.mean([2, 3])).MoveToOuterDisposeScope();
+    }
+
+    void Initialize()
+    {
+        using var noGrad = no_grad();
+        foreach (var m in modules())
+        {
+            switch (m)
+            {
+                case Conv2d conv:
+                    var fanOut = conv.weight!.shape[0] * conv.weight.shape[2] * conv.weight.shape[3];
+                    conv.weight.normal_(0, Math.Sqrt(2.0 / fanOut));
+                    break;
+                case Linear linear:
+                    linear.weight!.normal_(0, 0.01);
+                    linear.bias?.zero_();
+                    break;
+                case SeResidualBlock block:
+                    block.LastNormWeight.zero_();
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using Dsd.Dissimilarity;
+using Dsd.Features;
+using Dsd.Networks;
+using Dsd.Quality;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Dsd.Tests.Quality;
+
+/// <summary>SPEC §3: the no-reference DSD against the authors' evaluator (golden noref/*).</summary>
+public class NoReferenceDsdTests
+{
+    static NoReferenceDsd Metric(GoldenSet golden)
+    {
+        var psi = new NoReferenceRegressor();
+        NetworkWeights.Load(psi, golden.WeightsUnder("regressor/"), "golden regressor/");
+        return new NoReferenceDsd(psi, new Vgg19Features(NoReferenceRegressor.Layers, golden.Vgg), alpha: 4);
+    }
+
+    [Fact]
+    public void RegressorInputIsTheCropsDownscaledByFour()
+    {
+        var golden = GoldenSet.Random;
+        Close.Tensor(golden["noref/regressor_input"], Downscaling.Apply(golden["noref/crops"], 4), what: "crops↓4");
+    }
+
+    [Fact]
+    public void RandomSetMatchesReference() => Check(GoldenSet.Random);
+
+    [SharedFact("golden", "pretrained")]
+    public void PretrainedSetMatchesReference() => Check(GoldenSet.Pretrained);
+
+    [Fact]
+    public void ScoreIsTheMeanOverLayersAndTheEvaluatorsSumIsFourTimesIt()
+    {
+        var golden = GoldenSet.Random;
+        var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(golden.Directory, "golden.json")));
+        var noref = json.RootElement.GetProperty("cases").GetProperty("noref");
+        using var result = Metric(golden).Evaluate(golden["noref/crops"]);
+        // The evaluator averages each layer's gap over the crops, then combines layers.
+        Close.Scalar(noref.GetProperty("score_mean_layers").GetDouble(), result.Score.mean().item<float>(), what: "mean");
+        Close.Scalar(noref.GetProperty("score_sum_layers").GetDouble(), result.SumOverLayers.mean().item<float>(), what: "sum");
+    }
+
+    [Fact]
+    public void ScoreOfOneImageIsItsMeanLayerGap()
+    {
+        var golden = GoldenSet.Random;
+        var metric = Metric(golden);
+        var crop = golden["noref/crops"][0..1];
+        using var result = metric.Evaluate(crop);
+        Close.Scalar(result.PerLayer.mean().item<float>(), metric.Score(crop, null), rtol: 1e-6);
+        Assert.False(metric.NeedsReference);
+        Assert.True(metric.LowerIsBetter);
+    }
+
+    [Fact]
+    public void ExtractorWithoutTheFourLayersIsRejected()
+    {
+        var golden = GoldenSet.Random;
+        var e = Assert.Throws<ArgumentException>(() =>
+            new NoReferenceDsd(new NoReferenceRegressor(), new Vgg19Features(["relu1_2", "relu2_1"], golden.Vgg)));
+        Assert.Contains("relu2_2, relu3_1", e.Message);
+    }
+
+    static void Check(GoldenSet golden)
+    {
+        using var noGrad = no_grad();
+        using var result = Metric(golden).Evaluate(golden["noref/crops"]);
+        Close.Tensor(golden["noref/regressor_output"], result.Predicted, what: "predicted");
+        Close.Tensor(golden["noref/dsd_l1_per_crop_layer"], result.Measured, what: "dsd_l1_per_crop_layer");
+        Close.Tensor(golden["noref/score_per_layer"], result.PerLayer.mean([0]), what: "score_per_layer");
+    }
+}
