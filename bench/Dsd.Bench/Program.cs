@@ -49,6 +49,7 @@ namespace Dsd.Bench
         public int Warmup = 1;
         public int Pairs = 50;
         public string Precision = "fp32";
+        public bool Interactive;
         public string Weights = "/work/shared/weights/vgg19-torchvision/vgg19_features_0-10.safetensors";
         public string Data = "/work/shared/data";
         public string Cache = Path.Combine(AppContext.BaseDirectory, "bench-cache");
@@ -68,6 +69,7 @@ namespace Dsd.Bench
                     case "--warmup": o.Warmup = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--pairs": o.Pairs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--precision": o.Precision = Next(); break;
+                    case "--interactive": o.Interactive = true; break;
                     case "--weights": o.Weights = Next(); break;
                     case "--data": o.Data = Next(); break;
                     case "--cache": o.Cache = Next(); break;
@@ -161,29 +163,45 @@ namespace Dsd.Bench
                 "fingerprint_512x384" => FingerprintItem(o),
                 "train_step_xsrresnet" => TrainStep(o),
                 "infer_x4_256" => Infer(o),
+                "profile" => Profile(o),
                 _ => throw new ArgumentException($"unknown item {o.Item}; known: {string.Join(", ", Names)}"),
             };
         }
 
-        static Dictionary<string, object> Timed(Options o, Func<double[]> once, double gflop)
+        /// <summary>
+        /// Warm-up, then timed runs. Standalone: <c>--runs</c> runs. With <c>--interactive</c> (bench/run): prints
+        /// <c>{"ready":true}</c>, then runs once per "run" line on stdin, answering <c>{"ms":…}</c>, until "end", so
+        /// that the driver can alternate runs of this and the PyTorch process on a shared machine.
+        /// </summary>
+        static Dictionary<string, object> Timed(Options o, Func<double[]> once, double gflop, Func<double[]>? warmup = null)
         {
             double[] values = [];
-            for (var i = 0; i < o.Warmup; i++) values = once();
+            for (var i = 0; i < o.Warmup; i++) values = (warmup ?? once)();
             var times = new List<double>();
-            for (var i = 0; i < o.Runs; i++)
+            double Run()
             {
                 var sw = Stopwatch.StartNew();
                 values = once();
-                times.Add(sw.Elapsed.TotalMilliseconds);
+                var ms = sw.Elapsed.TotalMilliseconds;
+                times.Add(ms);
+                return ms;
             }
+            if (o.Interactive)
+            {
+                Console.WriteLine("{\"ready\":true}");
+                while (Console.ReadLine() is { } line && line.Trim() == "run")
+                    Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, double> { ["ms"] = Run() }));
+            }
+            else
+                for (var i = 0; i < o.Runs; i++) Run();
             var sorted = times.Order().ToArray();
             return new Dictionary<string, object>
             {
                 ["name"] = o.Item,
                 ["impl"] = "ours",
                 ["times_ms"] = times,
-                ["median_ms"] = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]),
-                ["min_ms"] = sorted[0],
+                ["median_ms"] = sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]),
+                ["min_ms"] = sorted.Length == 0 ? double.NaN : sorted[0],
                 ["gflop"] = gflop,
                 ["values"] = values,
                 ["precision"] = o.Precision,
@@ -237,19 +255,21 @@ namespace Dsd.Bench
                 gflop += Flops.ScorePair(size.Height, size.Width, DsdOptions.ImageQuality, referenceToo: p.Reference != last);
                 last = p.Reference;
             }
-            return Timed(o, () =>
+            double[] ScoreAll(int count)
             {
                 var metric = new DsdMetric(vgg, DsdOptions.ImageQuality);
                 using var scorer = new PairScorer([metric], CPU);
-                var scores = new double[pairs.Count];
-                for (var i = 0; i < pairs.Count; i++)
+                var scores = new double[count];
+                for (var i = 0; i < count; i++)
                 {
                     var r = scorer.Score(pairs[i], i);
                     if (r.Error is not null) throw new InvalidOperationException(r.Error);
                     scores[i] = r.Scores["dsd"];
                 }
                 return scores;
-            }, gflop);
+            }
+            // Warm-up on the first 3 pairs only: the folder itself is long.
+            return Timed(o, () => ScoreAll(pairs.Count), gflop, () => ScoreAll(Math.Min(3, pairs.Count)));
         }
 
         static Dictionary<string, object> FingerprintItem(Options o)
@@ -293,6 +313,38 @@ namespace Dsd.Bench
                 optimizer.step();
                 return [total.item<float>()];
             }, gflop);
+        }
+
+        /// <summary>Diagnostics: the parts of one 512×384 fingerprint timed separately (median of runs, stderr).</summary>
+        static Dictionary<string, object> Profile(Options o)
+        {
+            var options = DsdOptions.ImageQuality;
+            using var vgg = LoadVgg(o, options.Layers);
+            var path = TidPairs(o, 1)[0].Reference!;
+            using var image = ImageIo.Load(path);
+            void Part(string name, Action a)
+            {
+                a();
+                var t = new List<double>();
+                for (var i = 0; i < o.Runs; i++) { var sw = Stopwatch.StartNew(); a(); t.Add(sw.Elapsed.TotalMilliseconds); }
+                Console.Error.WriteLine($"{name,-28} median {t.Order().ElementAt(t.Count / 2),9:F1} ms  min {t.Min(),9:F1}");
+            }
+            Part("load", () => { using var s = NewDisposeScope(); ImageIo.Load(path); });
+            Part("downscale x2", () => { using var s = NewDisposeScope(); using var m = inference_mode(); Downscaling.Apply(image, 2); });
+            Part("vgg full", () => { using var s = NewDisposeScope(); using var m = inference_mode(); vgg.call(image); });
+            Part("conv1_2 alone", () =>
+            {
+                using var s = NewDisposeScope(); using var m = inference_mode();
+                var x = randn(1, 64, 384, 512); var w = randn(64, 64, 3, 3);
+                var sw = Stopwatch.StartNew(); nn.functional.conv2d(x, w, padding: [1, 1]);
+            });
+            using var f12 = randn(1, 64, 384, 512).relu_();
+            using var f31 = randn(1, 256, 96, 128).relu_();
+            Part("gram relu1_2", () => { using var s = NewDisposeScope(); using var m = inference_mode(); Gram.Of(f12); });
+            Part("gram relu3_1", () => { using var s = NewDisposeScope(); using var m = inference_mode(); Gram.Of(f31); });
+            Part("gram relu1_2 mm", () => { using var s = NewDisposeScope(); using var m = inference_mode(); var f = f12.view(64, -1); f.mm(f.t()); });
+            Part("fingerprint", () => { using var s = NewDisposeScope(); using var m = inference_mode(); Fingerprint.Compute(vgg, image, options).Dispose(); });
+            return new Dictionary<string, object> { ["name"] = "profile" };
         }
 
         static Dictionary<string, object> Infer(Options o)

@@ -220,19 +220,33 @@ def urban_pairs(o, count):
     return pairs
 
 
-def timed(o, once):
+def timed(o, once, warmup=None):
+    """Warm-up, then --runs runs; with --interactive, one run per "run" line on stdin until "end" (see Dsd.Bench)."""
     values = []
     for _ in range(o.warmup):
-        values = once()
+        values = (warmup or once)()
     times = []
-    for _ in range(o.runs):
+
+    def run():
+        nonlocal values
         t0 = time.perf_counter()
         values = once()
         times.append((time.perf_counter() - t0) * 1000)
+        return times[-1]
+
+    if o.interactive:
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            if line.strip() != "run":
+                break
+            print(json.dumps({"ms": run()}), flush=True)
+    else:
+        for _ in range(o.runs):
+            run()
     s = sorted(times)
     n = len(s)
-    median = s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
-    return {"name": o.item, "impl": "pytorch", "times_ms": times, "median_ms": median, "min_ms": s[0],
+    median = (s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])) if n else float("nan")
+    return {"name": o.item, "impl": "pytorch", "times_ms": times, "median_ms": median, "min_ms": s[0] if n else float("nan"),
             "values": [float(v) for v in values]}
 
 
@@ -255,17 +269,17 @@ def score_single(o, pair):
 def score_folder(o, pairs):
     vgg = vgg_for(o, IQA_LAYERS)
 
-    def once():
+    def score_all(count):
         scores, last, ref_print = [], None, None
         with torch.inference_mode():
-            for dist, ref in pairs:
+            for dist, ref in pairs[:count]:
                 if ref != last:  # cache the last reference's fingerprint, as a scoring tool would
                     ref_print = fingerprint(vgg, load_image(ref), IQA_LAYERS, [2])
                     last = ref
                 d = load_image(dist)
                 scores.append(dsd_distance(fingerprint(vgg, d, IQA_LAYERS, [2]), ref_print).item())
         return scores
-    return timed(o, once)
+    return timed(o, lambda: score_all(len(pairs)), lambda: score_all(min(3, len(pairs))))
 
 
 def fingerprint_item(o):
@@ -338,6 +352,8 @@ def main():
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--pairs", type=int, default=50)
+    p.add_argument("--interactive", action="store_true")
+    p.add_argument("--precision", default="fp32")
     p.add_argument("--weights", default="/work/shared/weights/vgg19-torchvision/vgg19_features_0-10.safetensors")
     p.add_argument("--data", default="/work/shared/data")
     p.add_argument("--cache", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".cache"))
