@@ -8,7 +8,19 @@ public static class Gram
     public static Tensor Of(Tensor features)
     {
         var (b, c, h, w) = (features.shape[0], features.shape[1], features.shape[2], features.shape[3]);
+        if (!features.is_contiguous() && IsChannelsLast(features))
+        {
+            // NHWC in memory: [B,H·W,C] is a view, and G = Nᵀ·N needs no copy.
+            var n = features.permute(0, 2, 3, 1).reshape(b, h * w, c);
+            return n.transpose(1, 2).bmm(n).div_(c * h * w);
+        }
         var f = features.reshape(b, c, h * w);
         return f.bmm(f.transpose(1, 2)).div_(c * h * w);
+    }
+
+    static bool IsChannelsLast(Tensor t)
+    {
+        var s = t.stride();
+        return t.dim() == 4 && s[1] == 1 && s[3] == t.shape[1] && s[2] == t.shape[1] * t.shape[3];
     }
 }
