@@ -343,6 +343,13 @@ namespace Dsd.Bench
             Part("gram relu1_2", () => { using var s = NewDisposeScope(); using var m = inference_mode(); Gram.Of(f12); });
             Part("gram relu3_1", () => { using var s = NewDisposeScope(); using var m = inference_mode(); Gram.Of(f31); });
             Part("gram relu1_2 mm", () => { using var s = NewDisposeScope(); using var m = inference_mode(); var f = f12.view(64, -1); f.mm(f.t()); });
+            using var x64 = randn(1, 64, 384, 512);
+            using var w64 = randn(64, 64, 3, 3);
+            using var x64cl = x64.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+            using var w64cl = w64.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+            Part("conv1_2 nchw", () => { using var s = NewDisposeScope(); using var m = inference_mode(); nn.functional.conv2d(x64, w64, padding: [1, 1]); });
+            Part("conv1_2 channels-last", () => { using var s = NewDisposeScope(); using var m = inference_mode(); nn.functional.conv2d(x64cl, w64cl, padding: [1, 1]); });
+            Part("conv1_2 nchw again", () => { using var s = NewDisposeScope(); using var m = inference_mode(); nn.functional.conv2d(x64, w64, padding: [1, 1]); });
             Part("fingerprint", () => { using var s = NewDisposeScope(); using var m = inference_mode(); Fingerprint.Compute(vgg, image, options).Dispose(); });
             return new Dictionary<string, object> { ["name"] = "profile" };
         }
