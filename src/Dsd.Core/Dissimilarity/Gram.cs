@@ -5,8 +5,17 @@ namespace Dsd.Dissimilarity;
 /// <summary>SPEC §1: G(F) = F·Fᵀ / (C·H·W), with F [B,C,H,W] viewed as [B,C,H·W]; result [B,C,C].</summary>
 public static class Gram
 {
+    /// <remarks>
+    /// Reduced-precision features (bfloat16, float16) are multiplied in float32: a DSD is a difference of two nearly
+    /// equal Grams, which an 8-bit mantissa would mostly cancel away. The result is float32 then.
+    /// </remarks>
     public static Tensor Of(Tensor features)
     {
+        if (features.dtype is ScalarType.BFloat16 or ScalarType.Float16)
+        {
+            using var wide = features.to_type(ScalarType.Float32);
+            return Of(wide);
+        }
         var (b, c, h, w) = (features.shape[0], features.shape[1], features.shape[2], features.shape[3]);
         if (!features.is_contiguous() && IsChannelsLast(features))
         {
