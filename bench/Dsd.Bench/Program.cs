@@ -53,6 +53,7 @@ namespace Dsd.Bench
         public string Weights = "/work/shared/weights/vgg19-torchvision/vgg19_features_0-10.safetensors";
         public string Data = "/work/shared/data";
         public string Cache = Path.Combine(AppContext.BaseDirectory, "bench-cache");
+        public string Golden = "/work/shared/golden";
 
         public static Options Parse(string[] args)
         {
@@ -73,6 +74,7 @@ namespace Dsd.Bench
                     case "--weights": o.Weights = Next(); break;
                     case "--data": o.Data = Next(); break;
                     case "--cache": o.Cache = Next(); break;
+                    case "--golden": o.Golden = Next(); break;
                     default: throw new ArgumentException($"unknown option {args[i]}");
                 }
             }
@@ -164,6 +166,7 @@ namespace Dsd.Bench
                 "train_step_xsrresnet" => TrainStep(o),
                 "infer_x4_256" => Infer(o),
                 "profile" => Profile(o),
+                "bf16_error" => Bf16Error(o),
                 _ => throw new ArgumentException($"unknown item {o.Item}; known: {string.Join(", ", Names)}"),
             };
         }
@@ -313,6 +316,63 @@ namespace Dsd.Bench
                 optimizer.step();
                 return [total.item<float>()];
             }, gflop);
+        }
+
+        /// <summary>
+        /// Reduced precision: DSD values with VGG convolutions in bfloat16 (Grams in float32) against float32, on the
+        /// pretrained golden crops (fingerprint α=2,4 and the dsd_iqa loss value) and the five TID2013 pairs.
+        /// </summary>
+        static Dictionary<string, object> Bf16Error(Options o)
+        {
+            var golden = Dsd.Serialization.SafeTensors.Load(Path.Combine(o.Golden, "pretrained/golden.safetensors"));
+            var result = new Dictionary<string, object> { ["name"] = "bf16_error" };
+            double Rel(double a, double b) => Math.Abs(a - b) / Math.Max(Math.Abs(b), 1e-30);
+            using var mode = inference_mode();
+            using (var probe = randn(1, 4, 5, 5).to(ScalarType.BFloat16)) result["gram_of_bf16_dtype"] = Gram.Of(probe).dtype.ToString();
+            foreach (var (label, options) in new[] { ("fingerprint", DsdOptions.Fingerprint), ("iqa", DsdOptions.ImageQuality) })
+            {
+                using var vgg32 = LoadVgg(o, options.Layers);
+                using var vgg16 = LoadVgg(o, options.Layers);
+                vgg16.to(ScalarType.BFloat16);
+                double worstGolden = 0, worstOurs = 0;
+                if (label == "fingerprint")
+                {
+                    var img = golden["images/ref_crop"];
+                    using var p32 = Fingerprint.Compute(vgg32, img, options);
+                    using var p16 = Fingerprint.Compute(vgg16, img.to(ScalarType.BFloat16), options);
+                    foreach (var a in options.Alphas)
+                        foreach (var l in options.Layers)
+                        {
+                            var g = golden[$"fingerprint/{DsdOptions.AlphaName(a)}/{l}"];
+                            var scale = g.abs().max().item<float>();
+                            worstGolden = Math.Max(worstGolden, (p16[a, l] - g).abs().max().item<float>() / scale);
+                            worstOurs = Math.Max(worstOurs, (p32[a, l] - g).abs().max().item<float>() / scale);
+                        }
+                    result["fingerprint_golden_bf16_max_err_rel_to_max"] = worstGolden;
+                    result["fingerprint_golden_fp32_max_err_rel_to_max"] = worstOurs;
+                }
+                else
+                {
+                    var expected = golden["loss/dsd_iqa/value"].item<float>();
+                    var d32 = DsdDistance.Between(vgg32, golden["images/dist_crop"], golden["images/ref_crop"], options).item<float>();
+                    var d16t = DsdDistance.Between(vgg16, golden["images/dist_crop"].to(ScalarType.BFloat16), golden["images/ref_crop"].to(ScalarType.BFloat16), options);
+                    result["dsd_dtype"] = d16t.dtype.ToString();
+                    var d16 = d16t.to(ScalarType.Float32).item<float>();
+                    result["dsd_iqa_golden_fp32_rel"] = Rel(d32, expected);
+                    result["dsd_iqa_golden_bf16_rel"] = Rel(d16, expected);
+                    var rels = new List<double>();
+                    foreach (var pair in TidPairs(o, 25).Where((_, i) => i % 5 == 0))
+                    {
+                        var dist = ImageIo.Load(pair.Distorted);
+                        var reference = ImageIo.Load(pair.Reference!);
+                        var a32 = DsdDistance.Between(vgg32, dist, reference, options).item<float>();
+                        var a16 = DsdDistance.Between(vgg16, dist.to(ScalarType.BFloat16), reference.to(ScalarType.BFloat16), options).to(ScalarType.Float32).item<float>();
+                        rels.Add(Rel(a16, a32));
+                    }
+                    result["tid_pairs_bf16_vs_fp32_rel"] = rels;
+                }
+            }
+            return result;
         }
 
         /// <summary>Diagnostics: the parts of one 512×384 fingerprint timed separately (median of runs, stderr).</summary>
