@@ -153,6 +153,8 @@ def main():
             "max_rel_diff": rel_diff(ours["values"], theirs["values"]) if (theirs and compare) else None,
         }
         rows.append(row)
+        with open(o.out, "w") as f:  # after every item, so an interrupted run keeps what it measured
+            json.dump(rows, f, indent=1)
         print(f"  ours {row['ours_ms']} ms, pytorch {row['pytorch_ms']} ms, ratio {row['ratio']}, "
               f"peak {row['peak_mb_ours']}/{row['peak_mb_pytorch']} MB, max rel diff {row['max_rel_diff']}", file=sys.stderr, flush=True)
 
