@@ -20,12 +20,13 @@ THEIRS = [TORCH_PY, os.path.join(HERE, "pytorch/dsd_bench.py")]
 # item, description, compare values?, extra args
 ITEMS = [
     ("score_512x384_single", "FR dsd, one 512×384 pair (load + both fingerprints)", True),
-    ("score_512x384_folder50", "FR dsd, folder of 50 512×384 pairs (5 refs × 10)", True),
     ("score_2k_single", "FR dsd, one Urban100 HR pair (1024×644) vs bicubic ↓4↑4", True),
-    ("score_2k_folder", "FR dsd, folder of Urban100 HR pairs (5 refs, cycled)", True),
     ("fingerprint_512x384", "fingerprint α=2,4, four layers, 512×384", True),
     ("train_step_xsrresnet", "xSRResNet train step, batch 16, 24→96, L1 + DSD loss", False),
     ("infer_x4_256", "xSRResNet ×4 inference, 256×256 → 1024×1024", False),
+    # Longest last (results.json is written after every item).
+    ("score_512x384_folder50", "FR dsd, folder of 50 512×384 pairs (5 refs × 10)", True),
+    ("score_2k_folder", "FR dsd, folder of Urban100 HR pairs (5 refs, cycled)", True),
 ]
 
 
