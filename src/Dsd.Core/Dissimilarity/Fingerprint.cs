@@ -27,16 +27,30 @@ public sealed class Fingerprint : IDisposable
     {
         EnsureLargeEnough(image, vgg, options);
         using var scope = NewDisposeScope();
+        // Activations are released as soon as their Gram exists (autograd keeps what backward needs), which keeps
+        // the peak memory near one image's activations.
         var full = vgg.call(image);
         var fullGram = options.Layers.ToDictionary(l => l, l => Gram.Of(full[l]));
+        Release(full);
         var result = new Dictionary<(double, string), Tensor>();
         foreach (var alpha in options.Alphas)
         {
-            var small = vgg.call(Downscaling.Apply(image, alpha));
+            var downscaled = Downscaling.Apply(image, alpha);
+            var small = vgg.call(downscaled);
+            downscaled.Dispose();
             foreach (var layer in options.Layers)
-                result[(alpha, layer)] = (fullGram[layer] - Gram.Of(small[layer])).MoveToOuterDisposeScope();
+            {
+                using var smallGram = Gram.Of(small[layer]);
+                result[(alpha, layer)] = (fullGram[layer] - smallGram).MoveToOuterDisposeScope();
+            }
+            Release(small);
         }
         return new Fingerprint(options, result);
+    }
+
+    static void Release(IReadOnlyDictionary<string, Tensor> activations)
+    {
+        foreach (var t in activations.Values) t.Dispose();
     }
 
     /// <summary>‖DSD_α^l‖₁ as SPEC §1 defines it: the mean absolute entry, per image ([B]).</summary>

@@ -16,6 +16,8 @@ public sealed class Vgg19Features : nn.Module<Tensor, IReadOnlyDictionary<string
     readonly Sequential features;
     readonly Tensor mean;
     readonly Tensor std;
+    // mean/std converted to the last input's device and dtype (not a Tensor field, so not registered as a buffer).
+    (Tensor Mean, Tensor Std)? normalisation;
     readonly int[] tapIndices;
 
     /// <summary>The taps this extractor returns, in the order requested.</summary>
@@ -63,20 +65,74 @@ public sealed class Vgg19Features : nn.Module<Tensor, IReadOnlyDictionary<string
         return this;
     }
 
+    /// <summary>
+    /// Run the convolutions on channels-last (NHWC-strided) activations, which oneDNN convolves without reordering
+    /// each layer (default). Only without autograd: with gradients, libtorch 2.7's channels-last backward gave input
+    /// gradients off by up to several percent from the golden ones, so training keeps the contiguous layout. Tap
+    /// tensors are then channels-last too: same shape and values, different strides.
+    /// </summary>
+    public bool ChannelsLast { get; set; } = true;
+
     /// <summary>Runs the network up to the deepest tap; returns each tap's activations [B,C,H',W'].</summary>
     public override IReadOnlyDictionary<string, Tensor> forward(Tensor image)
     {
         var taps = new Dictionary<string, Tensor>(Taps.Count);
-        var x = (image - mean.to(image.device)) / std.to(image.device);
+        var (m, sd) = Normalisation(image);
+        var x = (image - m).div_(sd);
+        // Without autograd, ReLU may overwrite its input (when that input is not a tap), as torchvision's
+        // ReLU(inplace=True) does; every intermediate that is not a tap is released as soon as it is consumed
+        // (autograd keeps its own references when it needs them).
+        var inPlace = !is_grad_enabled();
+        if (ChannelsLast && inPlace && x.dim() == 4) x = ToChannelsLast(x);
         var i = 0;
+        var previousIsTap = false;
         foreach (var layer in features.children())
         {
-            x = ((nn.Module<Tensor, Tensor>)layer).call(x);
+            Tensor next;
+            if (inPlace && !previousIsTap && layer is ReLU) next = x.relu_();
+            else
+            {
+                next = ((nn.Module<Tensor, Tensor>)layer).call(x);
+                if (!previousIsTap) x.Dispose();
+            }
+            x = next;
+            previousIsTap = false;
             for (var t = 0; t < tapIndices.Length; t++)
-                if (tapIndices[t] == i) taps[Taps[t]] = x;
+                if (tapIndices[t] == i) { taps[Taps[t]] = x; previousIsTap = true; }
             i++;
         }
+        if (!previousIsTap) x.Dispose();
         return taps;
+    }
+
+    /// <summary>The same values with NHWC strides (a [B,C,H,W] view of a contiguous [B,H,W,C] tensor).</summary>
+    static Tensor ToChannelsLast(Tensor x)
+    {
+        var nhwc = x.permute(0, 2, 3, 1).contiguous();
+        x.Dispose();
+        return nhwc.permute(0, 3, 1, 2);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && normalisation is { } n)
+        {
+            n.Mean.Dispose();
+            n.Std.Dispose();
+            normalisation = null;
+        }
+        base.Dispose(disposing);
+    }
+
+    /// <summary>mean and std in the input's device and dtype, converted once rather than on every call.</summary>
+    (Tensor Mean, Tensor Std) Normalisation(Tensor like)
+    {
+        if (normalisation is { } n && n.Mean.device == like.device && n.Mean.dtype == like.dtype) return n;
+        if (normalisation is { } old) { old.Mean.Dispose(); old.Std.Dispose(); }
+        using (no_grad())
+            normalisation = (mean.to(like.dtype, like.device).detach().clone().DetachFromDisposeScope(),
+                             std.to(like.dtype, like.device).detach().clone().DetachFromDisposeScope());
+        return normalisation.Value;
     }
 
     /// <summary>The smallest input side for which every tap still has at least one pixel.</summary>

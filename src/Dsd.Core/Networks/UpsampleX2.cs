@@ -18,5 +18,13 @@ internal sealed class UpsampleX2 : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => lrelu.call(shuffle.call(conv.call(x)));
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var c = conv.call(x);
+        var s = shuffle.call(c);
+        c.Dispose();
+        // Without autograd the activation may overwrite the shuffled tensor (it is ours alone).
+        return (is_grad_enabled() ? lrelu.call(s) : s.leaky_relu_(0.1)).MoveToOuterDisposeScope();
+    }
 }

@@ -21,5 +21,9 @@ public sealed class XResBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => x + conv2.call(xunit.call(conv1.call(x)));
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return (x + conv2.call(xunit.call(conv1.call(x)))).MoveToOuterDisposeScope();
+    }
 }

@@ -51,14 +51,27 @@ public sealed class XSrResNet : nn.Module<Tensor, Tensor>
     public static XSrResNet FromFile(string path, int blocks = 10, Device? device = null) =>
         NetworkWeights.ForInference(new XSrResNet(blocks), path, device);
 
+    static Tensor Step(Tensor input, Func<Tensor, Tensor> layer)
+    {
+        var output = layer(input);
+        if (!ReferenceEquals(output, input)) input.Dispose();
+        return output;
+    }
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         // align_corners=false with an exact factor of 4, as the reference's F.interpolate call.
         var skip = nn.functional.interpolate(x, scale_factor: [Scale, Scale], mode: InterpolationMode.Bilinear, align_corners: false);
-        var f = lrelu.call(image_to_features.call(x));
-        f = usample.call(features.call(f));
-        var y = features_to_image.call(lrelu.call(hrconv.call(f))) + skip;
+        // Each stage's input is released once the next exists (autograd keeps what backward needs), so inference
+        // holds about two activations at a time instead of every intermediate until the end.
+        Tensor Activate(Tensor t) => is_grad_enabled() ? lrelu.call(t) : t.leaky_relu_(0.1);
+        var f = Step(image_to_features.call(x), Activate);
+        foreach (var stage in features.children().Concat(usample.children()).Cast<nn.Module<Tensor, Tensor>>())
+            f = Step(f, stage.call);
+        f = Step(Step(f, hrconv.call), Activate);
+        f = Step(f, features_to_image.call);
+        var y = f.add_(skip);
         return y.MoveToOuterDisposeScope();
     }
 }

@@ -23,5 +23,9 @@ public sealed class XUnit : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => x * features.call(x);
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return (x * features.call(x)).MoveToOuterDisposeScope();
+    }
 }
