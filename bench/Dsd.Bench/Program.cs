@@ -446,9 +446,10 @@ namespace Dsd.Bench
             for (var i = 0; i <= deepest; i++)
             {
                 var name = Vgg19Layers.Names[i];
-                if (name.StartsWith("conv", StringComparison.Ordinal)) total += Conv(Vgg19Layers.InputChannels(i), Vgg19Layers.Channels(i), 3, hh, ww);
+                if (Dsd.Weights.Vgg19Layout.ConvAt(i) is { } conv) total += Conv(conv.InChannels, conv.OutChannels, 3, hh, ww);
                 if (name.StartsWith("pool", StringComparison.Ordinal)) { hh /= 2; ww /= 2; }
-                if (taps.Contains(name)) total += 2.0 * Vgg19Layers.Channels(i) * Vgg19Layers.Channels(i) * hh * ww;
+                var channels = Dsd.Weights.Vgg19Layout.Convs.Last(c => c.Index <= i).OutChannels;
+                if (taps.Contains(name)) total += 2.0 * channels * channels * hh * ww;
             }
             return total;
         }
