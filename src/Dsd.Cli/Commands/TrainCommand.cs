@@ -32,6 +32,7 @@ internal static class TrainCommand
         ["perceptual"] = "Weight of the perceptual loss (L1 of VGG19 features)",
         ["dsd"] = "Weight of the D_DSD loss (100 in the perceptual stage)",
         ["style"] = "Weight of the style (Gram) loss, for ablations",
+        ["multi_scale_style"] = "Weight of the multi-scale style loss (full resolution and ↓2), for ablations",
         ["sliced_wasserstein"] = "Weight of the sliced-Wasserstein loss, for ablations",
         ["contextual"] = "Weight of the contextual loss, for ablations",
         ["seed"] = "Seed of initialisation and of every batch (runs are reproducible)",

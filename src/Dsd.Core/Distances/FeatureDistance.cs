@@ -25,7 +25,7 @@ public abstract class FeatureDistance
     public IReadOnlyList<string> Layers { get; }
 
     /// <summary>Distance per image pair, shape [B].</summary>
-    public Tensor PerImage(Tensor input, Tensor target)
+    public virtual Tensor PerImage(Tensor input, Tensor target)
     {
         using var scope = NewDisposeScope();
         var x = Vgg.call(input);

@@ -13,6 +13,7 @@ public static class Metrics
     {
         ["dsd"] = "DSD distance (SPEC §2), full-reference, lower is better",
         ["style"] = "Gram-matrix (style) L1 distance on relu1_2, relu2_1, relu3_1",
+        ["multi-scale-style"] = "style distance summed over the image and its ↓2 copy",
         ["sliced-wasserstein"] = "sliced Wasserstein distance of VGG activations (sorted, MSE)",
         ["perceptual"] = "L1 distance of VGG features (conv5_4, or relu2_2 when weights stop at conv3_1)",
         ["contextual"] = "contextual loss on relu2_1 (h = 0.5); quadratic cost in image area",
@@ -29,6 +30,7 @@ public static class Metrics
     {
         "dsd" => new DsdMetric(Vgg(options, options.Dsd.Layers), options.Dsd),
         "style" => new FeatureDistanceMetric(name, new StyleDistance(Vgg(options, StyleDistance.DefaultLayers))),
+        "multi-scale-style" => new FeatureDistanceMetric(name, new MultiScaleStyleDistance(Vgg(options, StyleDistance.DefaultLayers))),
         "sliced-wasserstein" => new FeatureDistanceMetric(name, new SlicedWassersteinDistance(Vgg(options, StyleDistance.DefaultLayers))),
         "perceptual" => Perceptual(options),
         "contextual" => new FeatureDistanceMetric(name, new ContextualDistance(Vgg(options, ContextualDistance.DefaultLayers))),
@@ -44,7 +46,7 @@ public static class Metrics
         options.PerceptualLayer ?? (options.VggWeights?.ContainsKey("features.34.weight") == true ? "conv5_4" : "relu2_2");
 
     /// <summary>True for metrics that run VGG19 (and so need its weights).</summary>
-    public static bool NeedsVgg(string name) => name is "dsd" or "style" or "sliced-wasserstein" or "perceptual" or "contextual" or "noref-dsd";
+    public static bool NeedsVgg(string name) => name is "dsd" or "style" or "multi-scale-style" or "sliced-wasserstein" or "perceptual" or "contextual" or "noref-dsd";
 
     /// <summary>True for metrics that score an image without a reference.</summary>
     public static bool IsNoReference(string name) => name == "noref-dsd";

@@ -57,6 +57,7 @@ public sealed record TrainingConfig
     public string DsdLayers { get; init; } = "relu2_1,relu2_2,relu3_1";
     public string DsdAlphas { get; init; } = "2";
     public double Style { get; init; }
+    public double MultiScaleStyle { get; init; }
     public double SlicedWasserstein { get; init; }
     public double Contextual { get; init; }
 
@@ -127,8 +128,8 @@ public sealed record TrainingConfig
         Require(LrStep >= 1 && LrGamma > 0, "lr_step must be positive and lr_gamma > 0");
         Require(Ema is >= 0 and < 1, "ema: a decay in [0,1), 0 for none");
         Require(ClipGrad >= 0, "clip_grad: 0 for none, else the largest gradient norm");
-        Require(new[] { L1, Mse, Perceptual, Dsd, Style, SlicedWasserstein, Contextual }.All(w => w >= 0), "loss weights must be ≥ 0");
-        Require(new[] { L1, Mse, Perceptual, Dsd, Style, SlicedWasserstein, Contextual }.Any(w => w > 0), "at least one loss weight must be positive");
+        Require(new[] { L1, Mse, Perceptual, Dsd, Style, MultiScaleStyle, SlicedWasserstein, Contextual }.All(w => w >= 0), "loss weights must be ≥ 0");
+        Require(new[] { L1, Mse, Perceptual, Dsd, Style, MultiScaleStyle, SlicedWasserstein, Contextual }.Any(w => w > 0), "at least one loss weight must be positive");
         Require(ValEvery >= 1 && LogEvery >= 1 && Queue >= 1 && ValMax >= 0 && Samples >= 0 && SaveEvery >= 0, "val_every, log_every and queue must be positive");
         Require(BestMetric is "psnr-y" or "ssim" or "dsd", $"best_metric: '{BestMetric}' (use psnr-y, ssim or dsd)");
         Require(BlurKernel >= 1 && BlurKernel % 2 == 1 && BlurNoise >= 0, "blur_kernel must be odd and positive, blur_noise ≥ 0");

@@ -8,7 +8,7 @@ namespace Dsd.Training;
 
 /// <summary>
 /// The weighted sum of the configured losses, each with the same call shape loss(output, target) → scalar:
-/// L1, MSE, perceptual (L1 of one VGG tap), D_DSD, and the comparison losses (style, sliced Wasserstein, contextual).
+/// L1, MSE, perceptual (L1 of one VGG tap), D_DSD, and the comparison losses (style, multi-scale style, sliced Wasserstein, contextual).
 /// </summary>
 public sealed class TrainingLosses : IDisposable
 {
@@ -24,10 +24,10 @@ public sealed class TrainingLosses : IDisposable
     {
         if (config.L1 > 0) terms.Add(("l1", config.L1, (x, y) => (x - y).abs().mean()));
         if (config.Mse > 0) terms.Add(("mse", config.Mse, (x, y) => (x - y).square().mean()));
-        var needsVgg = config.Perceptual > 0 || config.Dsd > 0 || config.Style > 0 || config.SlicedWasserstein > 0 || config.Contextual > 0;
+        var needsVgg = config.Perceptual > 0 || config.Dsd > 0 || config.Style > 0 || config.MultiScaleStyle > 0 || config.SlicedWasserstein > 0 || config.Contextual > 0;
         if (!needsVgg) return;
         if (vggWeights is null)
-            throw new DsdException(DsdErrorKind.Weights, "the perceptual, dsd, style, sliced-wasserstein and contextual losses need VGG19 weights");
+            throw new DsdException(DsdErrorKind.Weights, "the perceptual, dsd, style, multi-scale style, sliced-wasserstein and contextual losses need VGG19 weights");
 
         var dsdOptions = new DsdOptions(Split(config.DsdLayers), Split(config.DsdAlphas).Select(a => double.Parse(a, System.Globalization.CultureInfo.InvariantCulture)).ToList());
         if (config.Perceptual > 0)
@@ -35,7 +35,7 @@ public sealed class TrainingLosses : IDisposable
         var taps = new List<string>();
         if (PerceptualLayer is not null) taps.Add(PerceptualLayer);
         if (config.Dsd > 0) taps.AddRange(dsdOptions.Layers);
-        if (config.Style > 0 || config.SlicedWasserstein > 0) taps.AddRange(StyleDistance.DefaultLayers);
+        if (config.Style > 0 || config.MultiScaleStyle > 0 || config.SlicedWasserstein > 0) taps.AddRange(StyleDistance.DefaultLayers);
         if (config.Contextual > 0) taps.AddRange(ContextualDistance.DefaultLayers);
         vgg = new Vgg19Features(taps.Distinct(), vggWeights, device, vggSource);
 
@@ -46,6 +46,7 @@ public sealed class TrainingLosses : IDisposable
             terms.Add(("dsd", config.Dsd, dsd.Forward));
         }
         if (config.Style > 0) Add("style", config.Style, new StyleDistance(vgg));
+        if (config.MultiScaleStyle > 0) Add("multi_scale_style", config.MultiScaleStyle, new MultiScaleStyleDistance(vgg));
         if (config.SlicedWasserstein > 0) Add("sliced_wasserstein", config.SlicedWasserstein, new SlicedWassersteinDistance(vgg));
         if (config.Contextual > 0) Add("contextual", config.Contextual, new ContextualDistance(vgg));
     }

@@ -45,3 +45,31 @@ public class ComparisonDistanceGoldenTests
         };
     }
 }
+
+public class MultiScaleStyleDistanceTests
+{
+    [Fact]
+    public void IsTheSumOfStyleDistancesOverTheScales()
+    {
+        var golden = GoldenSet.Random;
+        var vgg = new Vgg19Features(StyleDistance.DefaultLayers, golden.Vgg);
+        var (x, y) = (golden["images/dist_crop"], golden["images/ref_crop"]);
+        var style = new StyleDistance(vgg);
+        var expected = style.PerImage(x, y).item<float>()
+            + style.PerImage(Dsd.Dissimilarity.Downscaling.Apply(x, 2), Dsd.Dissimilarity.Downscaling.Apply(y, 2)).item<float>();
+        var multi = new MultiScaleStyleDistance(vgg).PerImage(x, y).item<float>();
+        Close.Scalar(expected, multi, rtol: 1e-6);
+        // At one scale it is the golden style loss.
+        Close.Scalar(golden["loss/style/value"].item<float>(), new MultiScaleStyleDistance(vgg, factors: [1]).Loss(x, y).item<float>());
+    }
+
+    [Fact]
+    public void GradientReachesTheInputThroughTheDownscaledCopy()
+    {
+        var golden = GoldenSet.Random;
+        var vgg = new Vgg19Features(StyleDistance.DefaultLayers, golden.Vgg);
+        var x = golden["images/dist_crop"].clone().requires_grad_(true);
+        new MultiScaleStyleDistance(vgg, factors: [2]).Loss(x, golden["images/ref_crop"]).backward();
+        Assert.True(x.grad!.abs().sum().item<float>() > 0);
+    }
+}
