@@ -110,7 +110,7 @@ internal static class ScoreCommand
             if (names.Contains("ssim")) settings["ssim_channels"] = options.SsimChannels;
             if (names.Contains("noref-dsd"))
             {
-                settings["regressor"] = options.RegressorPath;
+                settings["regressor"] = options.RegressorPath ?? ShippedRegressors.PathFor(options.NoReferenceAlpha);
                 settings["noref_alpha"] = options.NoReferenceAlpha;
                 settings["noref_reduction"] = "mean over 4 layers (the reference evaluator sums: ×4)";
             }

@@ -54,10 +54,10 @@ public static class Metrics
     static IQualityMetric NoReference(MetricOptions options)
     {
         // Never score with an untrained psi: no weights is an error, not random output.
-        var path = options.RegressorPath
+        var path = options.RegressorPath ?? ShippedRegressors.PathFor(options.NoReferenceAlpha)
             ?? throw new DsdException(DsdErrorKind.Weights,
-                "noref-dsd needs trained regressor (psi) weights and none ship with this version yet; pass --regressor PATH "
-                + "(a psi state dict in safetensors or PyTorch format, e.g. the authors' resnet_se checkpoint)");
+                $"noref-dsd needs trained regressor (psi) weights for α = {options.NoReferenceAlpha} and none ship with this version; pass --regressor PATH "
+                + "(a psi state dict in safetensors or PyTorch format, e.g. from 'dsd train regressor' or the authors' resnet_se checkpoint)");
         var psi = Networks.NoReferenceRegressor.FromFile(path, options.Device);
         return new NoReferenceDsd(psi, Vgg(options, Networks.NoReferenceRegressor.Layers), options.NoReferenceAlpha);
     }

@@ -1,3 +1,4 @@
+using Dsd.Quality;
 using System.Text.Json;
 using Dsd.Serialization;
 using Xunit;
@@ -139,8 +140,10 @@ public class NoReferenceScoreCommandTests
     [Fact]
     public void NoReferenceWithoutRegressorWeightsIsAnErrorNotARandomScore()
     {
+        // No psi ships for α = 2 (nor is one given): an error, never scores from untrained weights.
+        Assert.Null(ShippedRegressors.PathFor(2));
         var (code, _, stderr) = CliHarness.Run("score", "--dist", Path.Combine(TestPaths.GoldenRandom, "ref_crop.png"), "--metrics", "noref-dsd",
-            "--vgg-weights", CliHarness.GoldenWeights);
+            "--alpha", "2", "--vgg-weights", CliHarness.GoldenWeights);
         Assert.Equal(3, code);
         Assert.Contains("--regressor", stderr);
     }
