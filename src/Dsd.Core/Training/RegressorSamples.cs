@@ -30,7 +30,13 @@ public static class RegressorSamples
         var crop = image.narrow(1, y, side).narrow(2, x, side).to_type(ScalarType.Float32);
         if (flip) crop = crop.flip(2);
         // image holds byte values v = 255·x, so (x·255 + u)/256 = (v + u)/256.
-        var result = crop.add_(tensor(noise).view(3, side, side)).div_(256f);
+        // The scalars are held explicitly until the ops return: an implicit temporary Scalar can be finalised by the GC
+        // during the native call (seen as a rare "toFloat" failure under allocation pressure while building crop banks).
+        using var one = 1.ToScalar();
+        using var divisor = 256f.ToScalar();
+        var result = crop.add_(tensor(noise).view(3, side, side), one).div_(divisor);
+        GC.KeepAlive(one);
+        GC.KeepAlive(divisor);
         return result.MoveToOuterDisposeScope();
     }
 
