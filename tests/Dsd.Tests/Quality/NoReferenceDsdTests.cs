@@ -72,3 +72,18 @@ public class NoReferenceDsdTests
         Close.Tensor(golden["noref/score_per_layer"], result.PerLayer.mean([0]), what: "score_per_layer");
     }
 }
+
+public class ShippedRegressorTests
+{
+    [Fact]
+    public void ThePsiThatShipsForAlpha4LoadsStrictlyAndPredictsPositiveNorms()
+    {
+        var path = ShippedRegressors.PathFor(4);
+        Assert.NotNull(path); // src/Dsd.Core/Models/psi-alpha4.safetensors is copied beside the assemblies
+        using var psi = Dsd.Networks.NoReferenceRegressor.FromFile(path!);
+        using var prediction = psi.call(TorchSharp.torch.full(2, 3, 80, 80, 0.5f) + TorchSharp.torch.rand(2, 3, 80, 80) * 0.1f);
+        Assert.Equal(new long[] { 2, 4 }, prediction.shape);
+        // ‖DSD‖₁ of natural images is of order 1e-3 on these layers (golden.json); a trained psi predicts that order.
+        Assert.True(prediction.min().item<float>() > 0 && prediction.max().item<float>() < 0.1f);
+    }
+}
