@@ -21,10 +21,10 @@ public static class Gram
         {
             // NHWC in memory: [B,H·W,C] is a view, and G = Nᵀ·N needs no copy.
             var n = features.permute(0, 2, 3, 1).reshape(b, h * w, c);
-            return n.transpose(1, 2).bmm(n).div_(c * h * w);
+            return n.transpose(1, 2).bmm(n).DivInPlace(c * h * w);
         }
         var f = features.reshape(b, c, h * w);
-        return f.bmm(f.transpose(1, 2)).div_(c * h * w);
+        return f.bmm(f.transpose(1, 2)).DivInPlace(c * h * w);
     }
 
     static bool IsChannelsLast(Tensor t)

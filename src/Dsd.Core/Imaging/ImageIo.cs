@@ -57,7 +57,7 @@ public static class ImageIo
         var bytes = torch.tensor(rgba, new long[] { height, width, 4 });
         var target = device ?? CPU;
         var image = bytes.narrow(2, 0, 3).permute(2, 0, 1).unsqueeze(0)
-            .to(target).to_type(ScalarType.Float32).div_(255f);
+            .to(target).to_type(ScalarType.Float32).DivInPlace(255);
         return image.contiguous().MoveToOuterDisposeScope();
     }
 
@@ -81,7 +81,7 @@ public static class ImageIo
             var chw = image.detach().reshape(3, height, width).to(CPU).to_type(ScalarType.Float32);
             if (chw.isnan().any().item<bool>())
                 throw new DsdException(DsdErrorKind.Numerical, $"{path}: cannot save an image containing NaN values");
-            var rgb = chw.clamp(0f, 1f).mul(255f).round().to_type(ScalarType.Byte).permute(1, 2, 0);
+            var rgb = chw.clone().ClampInPlace(0, 1).MulInPlace(255).round_().to_type(ScalarType.Byte).permute(1, 2, 0);
             var alpha = full(new long[] { height, width, 1 }, (byte)255, dtype: ScalarType.Byte);
             rgba = cat([rgb, alpha], 2).contiguous().data<byte>().ToArray();
         }

@@ -30,13 +30,10 @@ public static class RegressorSamples
         var crop = image.narrow(1, y, side).narrow(2, x, side).to_type(ScalarType.Float32);
         if (flip) crop = crop.flip(2);
         // image holds byte values v = 255·x, so (x·255 + u)/256 = (v + u)/256.
-        // The scalars are held explicitly until the ops return: an implicit temporary Scalar can be finalised by the GC
-        // during the native call (seen as a rare "toFloat" failure under allocation pressure while building crop banks).
+        // Scalars held explicitly until the ops return (see ScalarArithmetic).
         using var one = 1.ToScalar();
-        using var divisor = 256f.ToScalar();
-        var result = crop.add_(tensor(noise).view(3, side, side), one).div_(divisor);
+        var result = crop.add_(tensor(noise).view(3, side, side), one).DivInPlace(256);
         GC.KeepAlive(one);
-        GC.KeepAlive(divisor);
         return result.MoveToOuterDisposeScope();
     }
 
