@@ -23,7 +23,7 @@ internal static class TrainRegressorCommand
         var lr = new Option<double>("--lr") { Description = "Adam learning rate (betas 0.9, 0.999)", DefaultValueFactory = _ => 2e-4 };
         var gamma = new Option<double>("--gamma") { Description = "Learning-rate factor at each decay", DefaultValueFactory = _ => 0.5 };
         var lrStep = new Option<long?>("--lr-step") { Description = "Steps between decays (default 40% of the total)", HelpName = "N" };
-        var output = new Option<string>("--out") { Description = "Run folder: checkpoint.safetensors, psi.safetensors, psi_ema.safetensors, log.csv", DefaultValueFactory = _ => "runs/psi", HelpName = "DIR" };
+        var output = new Option<string>("--out") { Description = "Run folder: checkpoint.safetensors, psi.safetensors, psi_ema.safetensors, log.csv, snapshots/step-N.safetensors", DefaultValueFactory = _ => "runs/psi", HelpName = "DIR" };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out exactly (model, Adam, schedule, step, random streams) with its stored settings" };
         var val = new Option<string?>("--val") { Description = "Held-out folders for validation RMSE, comma-separated", HelpName = "DIR[,DIR…]" };
         var valCrops = new Option<int>("--val-crops") { Description = "Fixed validation crops per validation image", DefaultValueFactory = _ => 4, HelpName = "K" };
@@ -31,7 +31,7 @@ internal static class TrainRegressorCommand
         var ema = new Option<double>("--ema") { Description = "Keep an exponential moving average of the weights with this decay (e.g. 0.999); 0 = off", DefaultValueFactory = _ => 0 };
         var bank = new Option<int>("--bank") { Description = "Precompute targets once for N fixed crops (0 = fresh crops and targets at every step)", DefaultValueFactory = _ => 0, HelpName = "N" };
         var evalEvery = new Option<long?>("--eval-every") { Description = "Steps between log rows with validation (default one epoch)", HelpName = "N" };
-        var saveEvery = new Option<long>("--save-every") { Description = "Steps between checkpoints (one is always written at the end)", DefaultValueFactory = _ => 500, HelpName = "N" };
+        var saveEvery = new Option<long>("--save-every") { Description = "Steps between checkpoints and weight snapshots (one is always written at the end)", DefaultValueFactory = _ => 500, HelpName = "N" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (results are reproducible for a fixed count)", HelpName = "N" };
         var device = CommonOptions.Device();
 

@@ -14,6 +14,8 @@ namespace Dsd.Training;
 /// (<see cref="TrainingState"/> as JSON: step, running sums).</item>
 /// <item><c>psi.safetensors</c>, <c>psi_ema.safetensors</c> — the weights alone in the reference layout, for
 /// <c>dsd score --metrics noref-dsd --regressor</c>; metadata <c>alpha</c> and <c>step</c>.</item>
+/// <item><c>snapshots/step-NNNNNNN.safetensors</c> — the weights scored at each save (the average when one is kept), never
+/// overwritten, so that a run's last checkpoints can be compared or averaged afterwards.</item>
 /// </list>
 /// </summary>
 public static class RegressorCheckpoint
@@ -21,6 +23,11 @@ public static class RegressorCheckpoint
     public const string FileName = "checkpoint.safetensors";
     public const string WeightsFileName = "psi.safetensors";
     public const string AverageFileName = "psi_ema.safetensors";
+    public const string SnapshotFolder = "snapshots";
+
+    /// <summary>The snapshot written at <paramref name="step"/>.</summary>
+    public static string SnapshotPath(string folder, long step) =>
+        Path.Combine(folder, SnapshotFolder, $"step-{step:D7}.safetensors");
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
@@ -45,6 +52,8 @@ public static class RegressorCheckpoint
         SafeTensors.Save(Path.Combine(folder, WeightsFileName), NetworkWeights.ReferenceStateDict(model), meta);
         if (average is not null)
             SafeTensors.Save(Path.Combine(folder, AverageFileName), NetworkWeights.ReferenceStateDict(average), meta);
+        Directory.CreateDirectory(Path.Combine(folder, SnapshotFolder));
+        SafeTensors.Save(SnapshotPath(folder, state.Step), NetworkWeights.ReferenceStateDict(average ?? model), meta);
     }
 
     /// <summary>The configuration and state stored in <paramref name="folder"/>'s checkpoint.</summary>

@@ -54,6 +54,11 @@ public class RegressorTrainerTests
             foreach (var (k, v) in exported) Assert.True(Same(v, checkpoint[prefix + k]), $"{file} {k}");
             using var psi = NoReferenceRegressor.FromFile(Path.Combine(f.Out, file));
         }
+        // Each save also keeps a snapshot of the averaged weights under its step.
+        var snapshot = SafeTensors.Load(RegressorCheckpoint.SnapshotPath(f.Out, 4));
+        Assert.Equal(["step-0000002.safetensors", "step-0000004.safetensors"],
+            Directory.GetFiles(Path.Combine(f.Out, "snapshots")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (var (k, v) in snapshot) Assert.True(Same(v, checkpoint["ema/" + k]), $"snapshot {k}");
         var metric = Metrics.Create("noref-dsd", new MetricOptions
         {
             RegressorPath = Path.Combine(f.Out, RegressorCheckpoint.AverageFileName),
