@@ -113,27 +113,11 @@ internal static class TrainCommand
             settings.Validate();
 
             using var vgg = LoadVgg(parse, settings);
-            using var cancel = new CancellationTokenSource();
-            // The first Ctrl+C stops after the current step and saves "last"; a second one ends the process at once.
-            ConsoleCancelEventHandler onCancel = (_, e) =>
-            {
-                if (cancel.IsCancellationRequested) return;
-                e.Cancel = true;
-                cancel.Cancel();
-                CliRunner.Info("stopping after this step and saving a checkpoint (Ctrl+C again to quit without saving)");
-            };
-            Console.CancelKeyPress += onCancel;
-            try
-            {
-                var trainer = new Trainer(settings, vgg?.State, vgg?.Path ?? "VGG19 weights") { Log = CliRunner.Info };
-                var result = trainer.Run(resumePath, cancel.Token);
-                CliRunner.Info($"{(result.Interrupted ? "stopped" : "finished")} at step {result.Step}, {result.SecondsPerStep:F3} s/step; checkpoint {result.LastCheckpoint}");
-                return result.Interrupted ? 130 : 0;
-            }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
+            using var interrupt = new TrainingInterrupt();
+            var trainer = new Trainer(settings, vgg?.State, vgg?.Path ?? "VGG19 weights") { Log = CliRunner.Info };
+            var result = trainer.Run(resumePath, interrupt.Token);
+            CliRunner.Info($"{(result.Interrupted ? "stopped" : "finished")} at step {result.Step}, {result.SecondsPerStep:F3} s/step; checkpoint {result.LastCheckpoint}");
+            return result.Interrupted ? 130 : 0;
         }));
         return command;
     }

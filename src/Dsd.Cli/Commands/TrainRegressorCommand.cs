@@ -40,7 +40,7 @@ internal static class TrainRegressorCommand
             data, alpha, crop, batch, epochs, steps, lr, gamma, lrStep, output, resume, val, valCrops, seed, ema, bank, evalEvery, saveEvery,
             threads, device, VggWeightsOption.Create(),
         };
-        command.SetAction((parse, cancel) => Task.FromResult(CliRunner.Run(() =>
+        command.SetAction(parse => CliRunner.Run(() =>
         {
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             if (parse.GetValue(threads) is { } n) TorchSharp.torch.set_num_threads(n);
@@ -79,12 +79,22 @@ internal static class TrainRegressorCommand
             }
             using var weights = VggWeightsOption.Load(parse);
             using var vgg = new Vgg19Features(NoReferenceRegressor.Layers, weights.State, dev, weights.Path);
-            var summary = WithProgress(report => config is null
-                ? RegressorTrainer.Resume(folder, vgg, dev, parse.GetValue(steps), report, cancel)
-                : RegressorTrainer.Start(config, folder, vgg, dev, report, cancel));
-            Report(summary);
-            return 0;
-        })));
+            using var interrupt = new TrainingInterrupt();
+            try
+            {
+                var summary = WithProgress(report => config is null
+                    ? RegressorTrainer.Resume(folder, vgg, dev, parse.GetValue(steps), report, interrupt.Token)
+                    : RegressorTrainer.Start(config, folder, vgg, dev, report, interrupt.Token));
+                Report(summary);
+                return 0;
+            }
+            catch (OperationCanceledException) when (File.Exists(Path.Combine(folder, RegressorCheckpoint.FileName)))
+            {
+                var step = RegressorCheckpoint.ReadHeader(folder).State.Step;
+                CliRunner.Info($"stopped at step {step}; checkpoint in {folder} (continue with --resume --out {folder})");
+                return 130;
+            }
+        }));
         return command;
     }
 

@@ -1,0 +1,48 @@
+using System.Runtime.InteropServices;
+
+namespace Dsd.Cli;
+
+/// <summary>
+/// Turns the first Ctrl+C or SIGTERM during training into a cancellation the trainer answers by finishing its step and
+/// saving a checkpoint; a second Ctrl+C ends the process at once. System.CommandLine's own handling is switched off in
+/// Program.cs, because it kills the process two seconds after the signal, which can be mid-step or mid-save.
+/// </summary>
+internal sealed class TrainingInterrupt : IDisposable
+{
+    readonly CancellationTokenSource cancel = new();
+    readonly ConsoleCancelEventHandler onCancelKey;
+    readonly PosixSignalRegistration? onTerminate;
+
+    public TrainingInterrupt()
+    {
+        onCancelKey = (_, e) =>
+        {
+            if (cancel.IsCancellationRequested) return;
+            e.Cancel = true;
+            Stop("Ctrl+C again to quit without saving");
+        };
+        Console.CancelKeyPress += onCancelKey;
+        if (!OperatingSystem.IsWindows())
+            onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                Stop("SIGKILL to quit without saving");
+            });
+    }
+
+    public CancellationToken Token => cancel.Token;
+
+    void Stop(string howToQuit)
+    {
+        if (cancel.IsCancellationRequested) return;
+        cancel.Cancel();
+        CliRunner.Info($"stopping after this step and saving a checkpoint ({howToQuit})");
+    }
+
+    public void Dispose()
+    {
+        Console.CancelKeyPress -= onCancelKey;
+        onTerminate?.Dispose();
+        cancel.Dispose();
+    }
+}
