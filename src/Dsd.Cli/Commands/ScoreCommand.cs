@@ -37,13 +37,14 @@ internal static class ScoreCommand
         var regressor = new Option<string?>("--regressor") { Description = "psi weights for noref-dsd (safetensors or PyTorch state dict)", HelpName = "PATH" };
         var alpha = new Option<int>("--alpha") { Description = "α of noref-dsd: 4 (the reference evaluator's) or 2", DefaultValueFactory = _ => 4 };
         alpha.AcceptOnlyFromAmong("2", "4");
+        var norefTile = new Option<int?>("--noref-tile") { Description = "noref-dsd averages over tiles of this side, the size psi was trained on (default 80·α; 0 = whole image)", HelpName = "N" };
         var strict = new Option<bool>("--strict") { Description = "Stop at the first pair that cannot be scored" };
         var device = CommonOptions.Device();
 
         var command = new Command("score", "Score images: full-reference metrics against --ref, or no-reference noref-dsd; one row per image plus a summary")
         {
             dist, reference, distSuffix, refSuffix, metrics, format, output, crop, numCrops, seed, batch, dsdLayers, dsdAlphas, perceptualLayer, shave, ssimChannels,
-            regressor, alpha, strict, device, VggWeightsOption.Create(),
+            regressor, alpha, norefTile, strict, device, VggWeightsOption.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -76,6 +77,9 @@ internal static class ScoreCommand
                 SsimChannels = parse.GetValue(ssimChannels)!,
                 RegressorPath = parse.GetValue(regressor),
                 NoReferenceAlpha = parse.GetValue(alpha),
+                NoReferenceTile = parse.GetValue(norefTile) is { } t and >= 0 ? t
+                    : parse.GetValue(norefTile) is null ? null
+                    : throw new DsdException(DsdErrorKind.InvalidInput, "--noref-tile: must be 0 (whole image) or a positive side"),
             };
             var created = names.Select(n => Metrics.Create(n, options)).ToList();
             using var scorer = new PairScorer(created, dev, crops);
@@ -112,6 +116,8 @@ internal static class ScoreCommand
             {
                 settings["regressor"] = options.RegressorPath ?? ShippedRegressors.PathFor(options.NoReferenceAlpha);
                 settings["noref_alpha"] = options.NoReferenceAlpha;
+                var tile = options.NoReferenceTile ?? NoReferenceDsd.DefaultTile(options.NoReferenceAlpha);
+                settings["noref_tiles"] = tile == 0 ? "whole image" : $"mean over {tile}x{tile} tiles";
                 settings["noref_reduction"] = "mean over 4 layers (the reference evaluator sums: ×4)";
             }
             var report = new ScoreReport(created, results, settings);

@@ -59,7 +59,7 @@ public static class Metrics
                 $"noref-dsd needs trained regressor (psi) weights for α = {options.NoReferenceAlpha} and none ship with this version; pass --regressor PATH "
                 + "(a psi state dict in safetensors or PyTorch format, e.g. from 'dsd train regressor' or the authors' resnet_se checkpoint)");
         var psi = Networks.NoReferenceRegressor.FromFile(path, options.Device);
-        return new NoReferenceDsd(psi, Vgg(options, Networks.NoReferenceRegressor.Layers), options.NoReferenceAlpha);
+        return new NoReferenceDsd(psi, Vgg(options, Networks.NoReferenceRegressor.Layers), options.NoReferenceAlpha, options.NoReferenceTile);
     }
 
     static IQualityMetric Perceptual(MetricOptions options)

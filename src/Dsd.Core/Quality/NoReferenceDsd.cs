@@ -10,6 +10,12 @@ namespace Dsd.Quality;
 /// and the score is how far the image's measured norms are from that prediction,
 /// Q_α(y) = (1/4) Σ_l |psi_l(y↓α) − ‖DSD_α^l(y)‖₁|. Lower is more natural. The paper averages over the four layers;
 /// the reference evaluator sums them, which is 4 × this score (<see cref="NoReferenceDsdResult.SumOverLayers"/>).
+/// <para>
+/// psi learns the DSD norms of crops of one size (80·α pixels at full resolution by default), and the norm of a larger
+/// image is not the norm of its crops: the Gram matrix of a whole image averages its regions, so their differences
+/// partly cancel. <see cref="Score"/> therefore averages Q over a fixed grid of tiles of that size, as psi saw in
+/// training; <c>tile = 0</c> scores the whole image at once.
+/// </para>
 /// </summary>
 public sealed class NoReferenceDsd : IQualityMetric
 {
@@ -18,7 +24,9 @@ public sealed class NoReferenceDsd : IQualityMetric
     /// <param name="psi">The regressor trained for <paramref name="alpha"/>; it is switched to eval mode.</param>
     /// <param name="vgg">A VGG19 extractor with taps relu1_2, relu2_1, relu2_2, relu3_1, on psi's device.</param>
     /// <param name="alpha">The downscale factor psi was trained for: 4 (the reference evaluator's) or 2.</param>
-    public NoReferenceDsd(NoReferenceRegressor psi, Vgg19Features vgg, double alpha = 4)
+    /// <param name="tile">Side of the full-resolution tiles Q is averaged over (psi's training crop, 80·α by default);
+    /// 0 = the whole image.</param>
+    public NoReferenceDsd(NoReferenceRegressor psi, Vgg19Features vgg, double alpha = 4, int? tile = null)
     {
         var lacking = NoReferenceRegressor.Layers.Except(vgg.Taps).ToList();
         if (lacking.Count > 0)
@@ -28,6 +36,8 @@ public sealed class NoReferenceDsd : IQualityMetric
         Regressor = psi;
         Vgg = vgg;
         Alpha = alpha;
+        Tile = tile ?? DefaultTile(alpha);
+        if (Tile < 0) throw new ArgumentOutOfRangeException(nameof(tile), tile, "tiles must be 0 (whole image) or a positive side");
         options = new DsdOptions(NoReferenceRegressor.Layers, [alpha]);
         psi.eval();
     }
@@ -37,6 +47,24 @@ public sealed class NoReferenceDsd : IQualityMetric
     public Vgg19Features Vgg { get; }
 
     public double Alpha { get; }
+
+    /// <summary>Side of the tiles Q is averaged over; 0 = whole image.</summary>
+    public int Tile { get; }
+
+    /// <summary>psi's default training crop at full resolution: 80·α.</summary>
+    public static int DefaultTile(double alpha) => (int)(80 * alpha);
+
+    /// <summary>
+    /// Top-left corners of the tiles along one side of length <paramref name="length"/>: the fewest tiles of side
+    /// <paramref name="tile"/> that cover it, spread evenly (the last ends at the border). One tile, at 0 and of the
+    /// whole length, when the side is not longer than a tile.
+    /// </summary>
+    public static int[] TileStarts(long length, int tile)
+    {
+        if (tile <= 0 || length <= tile) return [0];
+        var count = (int)((length + tile - 1) / tile);
+        return Enumerable.Range(0, count).Select(i => (int)Math.Round((double)i * (length - tile) / (count - 1))).ToArray();
+    }
 
     public string Name => "noref-dsd";
 
@@ -61,15 +89,26 @@ public sealed class NoReferenceDsd : IQualityMetric
     }
 
     /// <summary>
-    /// Q_α of one image (or the mean over a batch). The reference evaluator instead averages Q over 80×80 crops; psi
-    /// pools globally, so the whole image can be scored at once.
+    /// Q_α of one image (or the mean over a batch), averaged over the tiles of <see cref="Tile"/> (see
+    /// <see cref="TileStarts"/>); a side shorter than a tile is taken whole.
     /// </summary>
     public double Score(Tensor distorted, Tensor? reference)
     {
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
-        using var result = Evaluate(distorted);
-        var value = result.Score.mean().item<float>();
+        var (h, w) = (distorted.shape[2], distorted.shape[3]);
+        var (th, tw) = (Tile > 0 ? Math.Min(Tile, h) : h, Tile > 0 ? Math.Min(Tile, w) : w);
+        var tiles = (from y in TileStarts(h, Tile) from x in TileStarts(w, Tile)
+                     select distorted.narrow(2, y, th).narrow(3, x, tw)).ToList();
+        // A few tiles per forward pass: as fast as one batch, with bounded memory on large images.
+        var sum = 0.0;
+        foreach (var chunk in tiles.Chunk(8))
+        {
+            using var inner = NewDisposeScope();
+            using var result = Evaluate(cat(chunk, 0));
+            sum += result.Score.sum().item<float>();
+        }
+        var value = (float)(sum / (tiles.Count * distorted.shape[0]));
         if (!float.IsFinite(value))
             throw new DsdException(DsdErrorKind.Numerical, "no-reference DSD is not finite (NaN or infinity in the image or weights)");
         return value;

@@ -10,12 +10,35 @@ namespace Dsd.Tests.Quality;
 /// <summary>SPEC §3: the no-reference DSD against the authors' evaluator (golden noref/*).</summary>
 public class NoReferenceDsdTests
 {
-    static NoReferenceDsd Metric(GoldenSet golden)
+    static NoReferenceDsd Metric(GoldenSet golden, int? tile = null)
     {
         var psi = new NoReferenceRegressor();
         NetworkWeights.Load(psi, golden.WeightsUnder("regressor/"), "golden regressor/");
-        return new NoReferenceDsd(psi, new Vgg19Features(NoReferenceRegressor.Layers, golden.Vgg), alpha: 4);
+        return new NoReferenceDsd(psi, new Vgg19Features(NoReferenceRegressor.Layers, golden.Vgg), alpha: 4, tile);
     }
+
+    [Fact]
+    public void TiledScoreOfTheFourCropsSideBySideIsTheEvaluatorsMeanOverCrops()
+    {
+        var golden = GoldenSet.Random;
+        var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(golden.Directory, "golden.json")));
+        var expected = json.RootElement.GetProperty("cases").GetProperty("noref").GetProperty("score_mean_layers").GetDouble();
+        var c = golden["noref/crops"];
+        var image = cat([cat([c[0..1], c[1..2]], 3), cat([c[2..3], c[3..4]], 3)], 2); // 160×160, one crop per quadrant
+        Close.Scalar(expected, Metric(golden, tile: 80).Score(image, null), what: "mean over 80×80 tiles");
+        // Scored whole, the same pixels give another value: the tile size matters.
+        Assert.True(Math.Abs(Metric(golden, tile: 0).Score(image, null) - expected) > 0.01 * expected);
+    }
+
+    [Theory]
+    [InlineData(512, 320, new[] { 0, 192 })]
+    [InlineData(320, 320, new[] { 0 })]
+    [InlineData(200, 320, new[] { 0 })]
+    [InlineData(1000, 320, new[] { 0, 227, 453, 680 })]
+    [InlineData(640, 320, new[] { 0, 320 })]
+    [InlineData(640, 0, new[] { 0 })]
+    public void TilesAreTheFewestThatCoverTheSideSpreadEvenly(int length, int tile, int[] starts) =>
+        Assert.Equal(starts, NoReferenceDsd.TileStarts(length, tile));
 
     [Fact]
     public void RegressorInputIsTheCropsDownscaledByFour()
