@@ -7,7 +7,7 @@ For each weights file: `dsd score --metrics noref-dsd` over the whole folder (ca
   livec   -- Spearman(-score, MOS) on the 11 LIVE-C photos (test set; tiny sample)
   sr      -- mean score per method and for HR; images (of 19) where HR scores lower than SRResNet and than EDSR
 
-Usage: evaluate.py --dsd DSD --alpha A --evalset DIR --data SHARED_DATA --vgg-weights W [--json OUT] WEIGHTS...
+Usage: evaluate.py --dsd DSD --alpha A --evalset DIR --data SHARED_DATA --vgg-weights W [--tile N] [--json OUT] WEIGHTS...
 Needs Python 3 with numpy.
 """
 import argparse
@@ -37,11 +37,13 @@ def spearman(a, b):
 
 
 def scores(args, weights):
-    cache = weights + ".scores.csv"
+    tile = "default" if args.tile is None else str(args.tile)
+    cache = f"{weights}.tile-{tile}.scores.csv"
     if not os.path.exists(cache):
+        extra = [] if args.tile is None else ["--noref-tile", str(args.tile)]
         subprocess.run([args.dsd, "score", "--dist", args.evalset, "--metrics", "noref-dsd", "--regressor", weights,
                         "--alpha", str(args.alpha), "--format", "csv", "--out", cache, "--vgg-weights", args.vgg_weights,
-                        "--strict"], check=True, stderr=subprocess.DEVNULL)
+                        "--strict", *extra], check=True, stderr=subprocess.DEVNULL)
     with open(cache) as f:
         return {os.path.basename(r["dist"]): float(r["noref-dsd"]) for r in csv.DictReader(f)}
 
@@ -90,6 +92,7 @@ def main():
     p.add_argument("--evalset", required=True)
     p.add_argument("--data", required=True)
     p.add_argument("--vgg-weights", required=True)
+    p.add_argument("--tile", type=int, help="--noref-tile for dsd score (default: dsd's, 80·α)")
     p.add_argument("--json")
     p.add_argument("weights", nargs="+")
     args = p.parse_args()

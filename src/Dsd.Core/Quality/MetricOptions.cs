@@ -32,6 +32,9 @@ public sealed record MetricOptions
     /// <summary>The α psi was trained for (4, the reference evaluator's, or 2).</summary>
     public double NoReferenceAlpha { get; init; } = 4;
 
+    /// <summary>Folder of the shipped psi weights (null: <see cref="ShippedRegressors.Folder"/>).</summary>
+    public string? ModelsFolder { get; init; }
+
     /// <summary>Tile side <c>noref-dsd</c> averages over; null: psi's training crop 80·α; 0: the whole image.</summary>
     public int? NoReferenceTile { get; init; }
 }

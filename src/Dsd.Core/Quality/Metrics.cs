@@ -54,10 +54,16 @@ public static class Metrics
     static IQualityMetric NoReference(MetricOptions options)
     {
         // Never score with an untrained psi: no weights is an error, not random output.
-        var path = options.RegressorPath ?? ShippedRegressors.PathFor(options.NoReferenceAlpha)
+        var path = options.RegressorPath ?? ShippedRegressors.PathFor(options.NoReferenceAlpha, options.ModelsFolder)
             ?? throw new DsdException(DsdErrorKind.Weights,
-                $"noref-dsd needs trained regressor (psi) weights for α = {options.NoReferenceAlpha} and none ship with this version; pass --regressor PATH "
+                $"noref-dsd needs trained regressor (psi) weights for α = {options.NoReferenceAlpha} and none were found in {options.ModelsFolder ?? ShippedRegressors.Folder}; pass --regressor PATH "
                 + "(a psi state dict in safetensors or PyTorch format, e.g. from 'dsd train regressor' or the authors' resnet_se checkpoint)");
+        // Our psi files record the α they were trained for; a psi for the other α would give confident nonsense.
+        if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) && File.Exists(path)
+            && Serialization.SafeTensors.LoadMetadata(path).TryGetValue("alpha", out var trained)
+            && double.TryParse(trained, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var a)
+            && a != options.NoReferenceAlpha)
+            throw new DsdException(DsdErrorKind.Weights, $"{path}: psi was trained for α = {trained}, not α = {options.NoReferenceAlpha} (--alpha)");
         var psi = Networks.NoReferenceRegressor.FromFile(path, options.Device);
         return new NoReferenceDsd(psi, Vgg(options, Networks.NoReferenceRegressor.Layers), options.NoReferenceAlpha, options.NoReferenceTile);
     }

@@ -6,10 +6,13 @@ namespace Dsd.Quality;
 /// </summary>
 public static class ShippedRegressors
 {
-    /// <summary>The shipped psi for <paramref name="alpha"/>, or null when none ships.</summary>
-    public static string? PathFor(double alpha)
+    /// <summary>Where the shipped weights are: <c>models/</c> beside the assemblies.</summary>
+    public static string Folder => Path.Combine(AppContext.BaseDirectory, "models");
+
+    /// <summary>The shipped psi for <paramref name="alpha"/> in <paramref name="folder"/> (default <see cref="Folder"/>), or null when none is there.</summary>
+    public static string? PathFor(double alpha, string? folder = null)
     {
-        var path = Path.Combine(AppContext.BaseDirectory, "models", $"psi-alpha{alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}.safetensors");
+        var path = Path.Combine(folder ?? Folder, $"psi-alpha{alpha.ToString(System.Globalization.CultureInfo.InvariantCulture)}.safetensors");
         return File.Exists(path) ? path : null;
     }
 }

@@ -140,12 +140,28 @@ public class NoReferenceScoreCommandTests
     [Fact]
     public void NoReferenceWithoutRegressorWeightsIsAnErrorNotARandomScore()
     {
-        // No psi ships for α = 2 (nor is one given): an error, never scores from untrained weights.
-        Assert.Null(ShippedRegressors.PathFor(2));
+        // No psi in the models folder and none given: an error, never scores from untrained weights.
+        var empty = Directory.CreateTempSubdirectory("dsd-no-models-").FullName;
+        try
+        {
+            var e = Assert.Throws<DsdException>(() => Metrics.Create("noref-dsd",
+                new MetricOptions { ModelsFolder = empty, NoReferenceAlpha = 2, VggWeights = GoldenSet.Random.Vgg }));
+            Assert.Equal(DsdErrorKind.Weights, e.Kind);
+            Assert.Contains("--regressor", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(empty, true);
+        }
+    }
+
+    [Fact]
+    public void PsiTrainedForAnotherAlphaIsAWeightsError()
+    {
         var (code, _, stderr) = CliHarness.Run("score", "--dist", Path.Combine(TestPaths.GoldenRandom, "ref_crop.png"), "--metrics", "noref-dsd",
-            "--alpha", "2", "--vgg-weights", CliHarness.GoldenWeights);
+            "--alpha", "2", "--regressor", ShippedRegressors.PathFor(4)!, "--vgg-weights", CliHarness.GoldenWeights);
         Assert.Equal(3, code);
-        Assert.Contains("--regressor", stderr);
+        Assert.Contains("trained for α = 4", stderr);
     }
 
     [Fact]
