@@ -98,11 +98,14 @@ public class NoReferenceDsdTests
 
 public class ShippedRegressorTests
 {
-    [Fact]
-    public void ThePsiThatShipsForAlpha4LoadsStrictlyAndPredictsPositiveNorms()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void ThePsiThatShipsForEachAlphaLoadsStrictlyAndPredictsPositiveNorms(int alpha)
     {
-        var path = ShippedRegressors.PathFor(4);
-        Assert.NotNull(path); // src/Dsd.Core/Models/psi-alpha4.safetensors is copied beside the assemblies
+        var path = ShippedRegressors.PathFor(alpha);
+        Assert.NotNull(path); // src/Dsd.Core/Models/psi-alpha{α}.safetensors is copied beside the assemblies
+        Assert.Equal(alpha.ToString(System.Globalization.CultureInfo.InvariantCulture), Dsd.Serialization.SafeTensors.LoadMetadata(path!)["alpha"]);
         using var psi = Dsd.Networks.NoReferenceRegressor.FromFile(path!);
         using var prediction = psi.call(TorchSharp.torch.full(2, 3, 80, 80, 0.5f) + TorchSharp.torch.rand(2, 3, 80, 80) * 0.1f);
         Assert.Equal(new long[] { 2, 4 }, prediction.shape);
