@@ -77,8 +77,7 @@ internal static class ScoreCommand
                 SsimChannels = parse.GetValue(ssimChannels)!,
                 RegressorPath = parse.GetValue(regressor),
                 NoReferenceAlpha = parse.GetValue(alpha),
-                NoReferenceTile = parse.GetValue(norefTile) is { } t and >= 0 ? t
-                    : parse.GetValue(norefTile) is null ? null
+                NoReferenceTile = parse.GetValue(norefTile) is not < 0 ? parse.GetValue(norefTile)
                     : throw new DsdException(DsdErrorKind.InvalidInput, "--noref-tile: must be 0 (whole image) or a positive side"),
             };
             var created = names.Select(n => Metrics.Create(n, options)).ToList();
@@ -116,7 +115,7 @@ internal static class ScoreCommand
             {
                 settings["regressor"] = options.RegressorPath ?? ShippedRegressors.PathFor(options.NoReferenceAlpha);
                 settings["noref_alpha"] = options.NoReferenceAlpha;
-                var tile = options.NoReferenceTile ?? NoReferenceDsd.DefaultTile(options.NoReferenceAlpha);
+                var tile = created.OfType<NoReferenceDsd>().Single().Tile;
                 settings["noref_tiles"] = tile == 0 ? "whole image" : $"mean over {tile}x{tile} tiles";
                 settings["noref_reduction"] = "mean over 4 layers (the reference evaluator sums: ×4)";
             }

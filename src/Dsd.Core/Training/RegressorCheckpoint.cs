@@ -49,11 +49,13 @@ public static class RegressorCheckpoint
             ["alpha"] = config.Alpha.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["step"] = state.Step.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        SafeTensors.Save(Path.Combine(folder, WeightsFileName), NetworkWeights.ReferenceStateDict(model), meta);
-        if (average is not null)
-            SafeTensors.Save(Path.Combine(folder, AverageFileName), NetworkWeights.ReferenceStateDict(average), meta);
+        var weights = NetworkWeights.ReferenceStateDict(model);
+        SafeTensors.Save(Path.Combine(folder, WeightsFileName), weights, meta);
+        // The snapshot holds the weights that would be scored: the average when one is kept.
+        var scored = average is null ? weights : NetworkWeights.ReferenceStateDict(average);
+        if (average is not null) SafeTensors.Save(Path.Combine(folder, AverageFileName), scored, meta);
         Directory.CreateDirectory(Path.Combine(folder, SnapshotFolder));
-        SafeTensors.Save(SnapshotPath(folder, state.Step), NetworkWeights.ReferenceStateDict(average ?? model), meta);
+        SafeTensors.Save(SnapshotPath(folder, state.Step), scored, meta);
     }
 
     /// <summary>The configuration and state stored in <paramref name="folder"/>'s checkpoint.</summary>
