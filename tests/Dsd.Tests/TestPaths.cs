@@ -66,6 +66,11 @@ public sealed class GoldenSet
     /// <summary>VGG weights with keys features.N.weight|bias.</summary>
     public IReadOnlyDictionary<string, torch.Tensor> Vgg { get; }
 
+    /// <summary>The same VGG weights as the value every VGG consumer takes (never disposed: shared by the tests).</summary>
+    public Dsd.Weights.VggWeights VggWeights => vggWeights ??= Dsd.Weights.VggWeights.FromState(Vgg, "golden VGG19 weights");
+
+    Dsd.Weights.VggWeights? vggWeights;
+
     /// <summary>All weights of golden-weights.safetensors (prefixes vgg19/, regressor/, xsrresnet/).</summary>
     public IReadOnlyDictionary<string, torch.Tensor> Weights { get; }
 

@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using TorchSharp;
 
 namespace Dsd.Cli.Commands;
 
-/// <summary>Options several commands share (--device, comma-separated lists) and their parsing.</summary>
+/// <summary>Options several commands share (--device, renamed options) and list parsing.</summary>
 internal static class CommonOptions
 {
     public static Option<string> Device() => new("--device")
@@ -14,36 +13,26 @@ internal static class CommonOptions
         HelpName = "cpu|cuda",
     };
 
-    /// <summary>Parses --device, failing clearly when CUDA is asked for but not available.</summary>
-    public static torch.Device ParseDevice(string text)
-    {
-        var t = text.Trim().ToLowerInvariant();
-        if (t == "cpu") return torch.CPU;
-        if (t == "cuda" || t.StartsWith("cuda:", StringComparison.Ordinal))
-        {
-            if (!torch.cuda.is_available())
-                throw new DsdException(DsdErrorKind.InvalidInput,
-                    "--device cuda: no CUDA device is available (this build uses the CPU runtime TorchSharp-cpu, or no GPU/driver was found)");
-            return new torch.Device(t);
-        }
-        throw new DsdException(DsdErrorKind.InvalidInput, $"--device: unknown device '{text}' (use cpu, cuda or cuda:N)");
-    }
+    /// <summary>Parses --device (see <see cref="Devices.Parse"/>).</summary>
+    public static TorchSharp.torch.Device ParseDevice(string text) => Devices.Parse(text);
 
     public static IReadOnlyList<string> ParseList(string text) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
-    public static IReadOnlyList<double> ParseAlphas(string text, string optionName)
+    /// <summary>
+    /// A hidden option under an option's old name, accepted for one version after a rename so that scripts keep working;
+    /// read both with <see cref="GetRenamed{T}"/>.
+    /// </summary>
+    public static Option<T> OldName<T>(Option<T> current, string oldName) => new(oldName)
     {
-        var result = new List<double>();
-        foreach (var part in ParseList(text))
-        {
-            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var alpha) || !(alpha > 1))
-                throw new DsdException(DsdErrorKind.InvalidInput, $"{optionName}: '{part}' is not a downscale factor greater than 1 (e.g. 2 or 4)");
-            result.Add(alpha);
-        }
-        if (result.Count == 0) throw new DsdException(DsdErrorKind.InvalidInput, $"{optionName}: at least one factor is required");
-        return result;
-    }
+        Description = $"Old name of {current.Name}",
+        Hidden = true,
+        Arity = current.Arity,
+    };
+
+    /// <summary>The value of <paramref name="current"/>, or of its old name when only that was given.</summary>
+    public static T? GetRenamed<T>(ParseResult parse, Option<T> current, Option<T> old) =>
+        parse.GetResult(current) is { Implicit: false } || parse.GetResult(old) is null ? parse.GetValue(current) : parse.GetValue(old);
 
     public static string Format(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
 }

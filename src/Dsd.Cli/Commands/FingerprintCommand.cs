@@ -42,13 +42,13 @@ internal static class FingerprintCommand
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
-            var options = new DsdOptions(CommonOptions.ParseList(parse.GetValue(layers)!), CommonOptions.ParseAlphas(parse.GetValue(alphas)!, "--alpha"));
+            var options = DsdOptions.Parse(parse.GetValue(layers)!, parse.GetValue(alphas)!, "--layers/--alpha");
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             var path = parse.GetValue(image)!;
             using var scope = NewDisposeScope();
             var x = ImageIo.Load(path, dev); // before the weights: a mistyped path must not trigger a download
-            using var weights = VggWeightsOption.Load(parse);
-            using var vgg = new Vgg19Features(options.Layers, weights.State, dev, weights.Path);
+            using var weights = VggWeightsOption.Load(parse, options.Layers.Max(Vgg19Layers.IndexOf));
+            using var vgg = new Vgg19Features(options.Layers, weights, dev);
             using var mode = inference_mode();
             Fingerprint print;
             try { print = Fingerprint.Compute(vgg, x, options); }

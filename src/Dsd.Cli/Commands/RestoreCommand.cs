@@ -2,6 +2,9 @@ using System.CommandLine;
 using Dsd.Imaging;
 using Dsd.Restoration;
 using static TorchSharp.torch;
+using Dsd.Training;
+using Dsd.Training.Restoration;
+using Dsd.Training.Regressor;
 
 namespace Dsd.Cli.Commands;
 

@@ -5,7 +5,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dsd.Restoration;
 using Dsd.Training;
+using Dsd.Quality;
 using Dsd.Weights;
+using Dsd.Training.Restoration;
+using Dsd.Training.Regressor;
 
 namespace Dsd.Cli.Commands;
 
@@ -63,7 +66,7 @@ internal static class TrainCommand
 
     public static Command Create()
     {
-        var command = new Command("train", "Train a restoration network with L1 / perceptual / DSD losses (SPEC §5), or psi, the no-reference regressor (SPEC §3)");
+        var command = new Command("train", "Train a restoration network with L1 / perceptual / DSD losses (docs/method.md §5), or psi, the no-reference regressor (docs/method.md §3)");
         command.Subcommands.Add(Task(RestorationTask.SuperResolution, "Train the ×4 super-resolution network (xSRResNet); Ctrl+C saves a checkpoint"));
         command.Subcommands.Add(Task(RestorationTask.Deblur, "Train the deblurring network; Ctrl+C saves a checkpoint"));
         command.Subcommands.Add(TrainRegressorCommand.Create());
@@ -76,9 +79,9 @@ internal static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Continue exactly from a 'last' checkpoint (its .json); its config is the base", HelpName = "CKPT" };
         var command = new Command(task.Name(), description) { config, resume, VggWeightsOption.Create() };
         var fields = new List<(PropertyInfo Property, string Key, Option<string?> Option)>();
-        foreach (var property in typeof(TrainingConfig).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        foreach (var property in typeof(RestorationTrainingConfig).GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
-            if (property.Name == nameof(TrainingConfig.Task) || !property.CanWrite) continue;
+            if (property.Name == nameof(RestorationTrainingConfig.Task) || !property.CanWrite) continue;
             var key = JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
             var option = new Option<string?>("--" + key.Replace('_', '-'))
             {
@@ -102,19 +105,19 @@ internal static class TrainCommand
             if (configPath is not null)
             {
                 if (!File.Exists(configPath)) throw new DsdException(DsdErrorKind.InvalidInput, $"{configPath}: config file not found");
-                node = JsonNode.Parse(TrainingConfig.FromJson(File.ReadAllText(configPath), configPath).ToJson())!.AsObject();
+                node = JsonNode.Parse(RestorationTrainingConfig.FromJson(File.ReadAllText(configPath), configPath).ToJson())!.AsObject();
             }
-            else if (resumePath is not null) node = JsonNode.Parse(TrainingCheckpoint.ReadSidecar(resumePath).Config.ToJson())!.AsObject();
+            else if (resumePath is not null) node = JsonNode.Parse(RestorationCheckpoint.ReadSidecar(resumePath).Config.ToJson())!.AsObject();
             else node = new JsonObject();
             node["task"] = task.Name();
             foreach (var (property, key, option) in fields)
                 if (parse.GetValue(option) is { } value) node[key] = Convert(value, property.PropertyType, option.Name);
-            var settings = TrainingConfig.FromJson(node.ToJsonString(), configPath ?? "command line");
+            var settings = RestorationTrainingConfig.FromJson(node.ToJsonString(), configPath ?? "command line");
             settings.Validate();
 
             using var vgg = LoadVgg(parse, settings);
             using var interrupt = new TrainingInterrupt();
-            var trainer = new Trainer(settings, vgg?.State, vgg?.Path ?? "VGG19 weights") { Log = CliRunner.Info };
+            var trainer = new RestorationTrainer(settings, vgg) { Log = CliRunner.Info };
             var result = trainer.Run(resumePath, interrupt.Token);
             CliRunner.Info($"{(result.Interrupted ? "stopped" : "finished")} at step {result.Step}, {result.SecondsPerStep:F3} s/step; checkpoint {result.LastCheckpoint}");
             return result.Interrupted ? 130 : 0;
@@ -145,14 +148,13 @@ internal static class TrainCommand
         }
     }
 
-    /// <summary>VGG19 for the VGG losses (downloaded if need be), or for DSD validation when already available.</summary>
-    static VggWeights? LoadVgg(ParseResult parse, TrainingConfig settings)
+    /// <summary>VGG19 for the VGG losses (the built-in subset up to relu3_1, downloaded beyond), and for DSD validation.</summary>
+    static VggWeights? LoadVgg(ParseResult parse, RestorationTrainingConfig settings)
     {
-        var lossNeedsVgg = settings.Perceptual > 0 || settings.Dsd > 0 || settings.Style > 0 || settings.SlicedWasserstein > 0 || settings.Contextual > 0;
-        var options = VggWeightsOption.Options(parse);
-        if (lossNeedsVgg || (settings.Val is not null && settings.BestMetric == "dsd")) return VggWeightsOption.Load(options);
-        if (settings.Val is not null && VggWeightStore.Resolve(options) is not null) return VggWeightStore.Load(options);
-        if (settings.Val is not null) CliRunner.Info("no VGG19 weights set up: validation reports PSNR-Y and SSIM only (DSD needs --vgg-weights)");
-        return null;
+        var options = settings.LossOptions(null, TorchSharp.torch.CPU);
+        var deepest = MetricCatalog.DeepestVggIndex(settings.ActiveLosses().Select(l => l.Loss), options);
+        // Validation reports DSD too, which needs only the layers up to relu3_1 (always available).
+        if (settings.Val is not null) deepest = Math.Max(deepest, MetricCatalog.DeepestVggIndex([MetricCatalog.Metric("dsd")], new MetricOptions()));
+        return deepest < 0 ? null : VggWeightsOption.Load(parse, deepest);
     }
 }

@@ -4,10 +4,10 @@ using Dsd.Weights;
 namespace Dsd.Cli.Commands;
 
 /// <summary>
-/// The <c>--vgg-weights PATH</c> option shared by every command that runs VGG19, and the loader behind it.
-/// Usage: <c>command.Options.Add(VggWeightsOption.Create());</c> then, in the action,
-/// <c>using var vgg = VggWeightsOption.Load(parseResult);</c> (tensors in <c>vgg.State</c>, source in
-/// <c>vgg.Path</c> / <c>vgg.Sha256</c>).
+/// The <c>--vgg-weights PATH</c> option shared by every command that runs VGG19, and the one place the CLI resolves
+/// weights: <c>using var vgg = VggWeightsOption.Load(parseResult, deepestIndex);</c>. The built-in conv1_1…conv3_1
+/// subset serves every layer up to relu3_1; deeper layers download torchvision's file once (with a progress bar)
+/// unless DSD_OFFLINE=1.
 /// </summary>
 internal static class VggWeightsOption
 {
@@ -17,7 +17,8 @@ internal static class VggWeightsOption
     public static Option<string> Create() => new(Name)
     {
         Description = $"VGG19 weights file (.pth or .safetensors, torchvision layout). Default: ${VggWeightsOptions.WeightsVariable}, "
-            + $"else $DSD_HOME/{VggWeightStore.CacheFileName} (DSD_HOME defaults to ~/.cache/dsd), downloaded on first use",
+            + $"else $DSD_HOME/{VggWeightStore.CacheFileName} (DSD_HOME defaults to ~/.cache/dsd), else the built-in conv1_1…conv3_1 "
+            + "subset for layers up to relu3_1; deeper layers (perceptual at conv5_4) download torchvision's file once (548 MB)",
         HelpName = "PATH",
     };
 
@@ -29,19 +30,18 @@ internal static class VggWeightsOption
     }
 
     /// <summary>
-    /// Loads and validates the VGG19 weights for a command; when none are set up, downloads them first (notice and
-    /// progress bar on stderr) unless DSD_OFFLINE=1. Throws <see cref="DsdException"/> (Weights) on any problem.
+    /// Resolves the VGG19 weights for layers up to feature index <paramref name="deepestIndex"/> (tensors load on first
+    /// use). Throws <see cref="DsdException"/> (Weights) on any problem.
     /// </summary>
-    public static VggWeights Load(ParseResult parseResult) => Load(Options(parseResult));
+    public static VggWeights Load(ParseResult parseResult, int deepestIndex = EmbeddedVggWeights.DeepestIndex) =>
+        Load(Options(parseResult), deepestIndex);
 
-    /// <summary><see cref="Load(ParseResult)"/> for explicit options.</summary>
-    public static VggWeights Load(VggWeightsOptions options)
+    /// <summary><see cref="Load(ParseResult, int)"/> for explicit options.</summary>
+    public static VggWeights Load(VggWeightsOptions options, int deepestIndex = EmbeddedVggWeights.DeepestIndex)
     {
-        if (VggWeightStore.Resolve(options) is null && options.AllowDownload)
-        {
-            CliRunner.Info($"VGG19 weights not found; downloading {options.Url} into {options.CacheDirectory} (once)");
-            DownloadProgressBar.Run("VGG19 weights", (progress, token) => VggWeightFetcher.Fetch(options, progress, token));
-        }
-        return VggWeightStore.Load(options);
+        if (VggWeightStore.Resolve(options, deepestIndex) is { } found) return VggWeightStore.Open(found);
+        if (!options.AllowDownload) return VggWeightStore.Acquire(options, deepestIndex); // throws, saying how to provide them
+        CliRunner.Info($"VGG19 weights beyond relu3_1 are not set up; downloading {options.Url} into {options.CacheDirectory} (once)");
+        return DownloadProgressBar.Run("VGG19 weights", (progress, token) => VggWeightStore.Acquire(options, deepestIndex, progress, null, token));
     }
 }

@@ -14,6 +14,34 @@ public sealed record DsdOptions(IReadOnlyList<string> Layers, IReadOnlyList<doub
     /// <summary>The fingerprint of SPEC §1: relu1_2, relu2_1, relu2_2, relu3_1; α ∈ {2, 4}.</summary>
     public static DsdOptions Fingerprint { get; } = new(["relu1_2", "relu2_1", "relu2_2", "relu3_1"], [2, 4]);
 
+    /// <summary>
+    /// Options from comma-separated text, as the command line and training configs give them; a layer that is not
+    /// VGG19's or a factor that is not a number above 1 is a usage error naming <paramref name="source"/>.
+    /// </summary>
+    public static DsdOptions Parse(string layers, string alphas, string source = "dsd")
+    {
+        var layerList = Split(layers);
+        if (layerList.Count == 0) throw new DsdException(DsdErrorKind.Usage, $"{source} layers: at least one VGG19 layer is required");
+        foreach (var layer in layerList) Features.Vgg19Layers.IndexOf(layer);
+        return new DsdOptions(layerList, ParseAlphas(alphas, $"{source} alphas"));
+    }
+
+    /// <summary>Downscale factors from text such as <c>2,4</c>; each must be a number greater than 1.</summary>
+    public static IReadOnlyList<double> ParseAlphas(string text, string source)
+    {
+        var result = new List<double>();
+        foreach (var part in Split(text))
+        {
+            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var alpha) || !(alpha > 1) || !double.IsFinite(alpha))
+                throw new DsdException(DsdErrorKind.Usage, $"{source}: '{part}' is not a downscale factor greater than 1 (e.g. 2 or 4)");
+            result.Add(alpha);
+        }
+        if (result.Count == 0) throw new DsdException(DsdErrorKind.Usage, $"{source}: at least one factor is required");
+        return result;
+    }
+
+    static List<string> Split(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+
     /// <summary>"alpha2", "alpha4", "alpha1.5": the prefix of fingerprint tensor names.</summary>
     public static string AlphaName(double alpha) => "alpha" + alpha.ToString(CultureInfo.InvariantCulture);
 

@@ -26,6 +26,14 @@ public sealed class Vgg19Features : nn.Module<Tensor, IReadOnlyDictionary<string
     public Device Device { get; private set; }
 
     /// <param name="taps">Layer names to return.</param>
+    /// <param name="weights">Resolved VGG19 weights (see <see cref="VggWeightStore.Resolve"/>); they must cover the deepest tap.</param>
+    /// <param name="device">Device for weights and computation (CPU when null).</param>
+    public Vgg19Features(IEnumerable<string> taps, VggWeights weights, Device? device = null)
+        : this(taps, weights.State, device, weights.Path)
+    {
+    }
+
+    /// <param name="taps">Layer names to return.</param>
     /// <param name="stateDict">torchvision VGG19 weights; keys <c>features.N.weight</c> or <c>N.weight</c>.</param>
     /// <param name="device">Device for weights and computation (CPU when null).</param>
     /// <param name="source">Where the weights came from, for error messages.</param>

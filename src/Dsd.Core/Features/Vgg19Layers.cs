@@ -20,8 +20,8 @@ public static class Vgg19Layers
     {
         for (var i = 0; i < Names.Count; i++)
             if (Names[i] == name) return i;
-        throw new DsdException(DsdErrorKind.InvalidInput,
-            $"unknown VGG19 layer '{name}' (expected one of relu1_1 … relu5_4, conv1_1 … conv5_4, pool1 … pool5)");
+        throw new DsdException(DsdErrorKind.Usage,
+            $"unknown VGG19 layer '{name}'{NameSuggestions.Hint(name, Names)} (expected one of relu1_1 … relu5_4, conv1_1 … conv5_4, pool1 … pool5)");
     }
 
     /// <summary>Spatial downsampling factor of a layer's output relative to the input (pools before it).</summary>

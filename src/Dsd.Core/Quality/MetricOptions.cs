@@ -1,23 +1,24 @@
 using Dsd.Dissimilarity;
+using Dsd.Weights;
 using static TorchSharp.torch;
 
 namespace Dsd.Quality;
 
-/// <summary>Everything a metric may need; unset parts take the defaults SPEC §2 and §7 give.</summary>
+/// <summary>
+/// The settings of every metric and loss in <see cref="MetricCatalog"/>, with their defaults (docs/method.md §2, §3,
+/// §7). Each catalogue entry reads the fields it needs and reports them (<see cref="MetricEntry.Settings"/>).
+/// </summary>
 public sealed record MetricOptions
 {
-    /// <summary>torchvision VGG19 weights (keys features.N.weight|bias) for the VGG-based metrics.</summary>
-    public IReadOnlyDictionary<string, Tensor>? VggWeights { get; init; }
-
-    /// <summary>Names the weights in error messages.</summary>
-    public string VggSource { get; init; } = "VGG19 weights";
+    /// <summary>Resolved VGG19 weights for the VGG-based metrics (see <see cref="VggWeightStore.Resolve"/>).</summary>
+    public VggWeights? VggWeights { get; init; }
 
     public Device Device { get; init; } = CPU;
 
-    /// <summary>Layers and α of the <c>dsd</c> metric (image-quality default).</summary>
+    /// <summary>Layers and α of the <c>dsd</c> metric or loss (image-quality default).</summary>
     public DsdOptions Dsd { get; init; } = DsdOptions.ImageQuality;
 
-    /// <summary>Layer of the <c>perceptual</c> metric; null: conv5_4 when the weights cover it, else relu2_2.</summary>
+    /// <summary>Layer of the <c>perceptual</c> metric or loss; null: conv5_4 when the weights cover it, else relu2_2.</summary>
     public string? PerceptualLayer { get; init; }
 
     /// <summary>Pixels cut from every border before PSNR and SSIM (4 is the ×4 super-resolution convention).</summary>
@@ -26,7 +27,7 @@ public sealed record MetricOptions
     /// <summary>SSIM channels: <c>y</c> (default, BT.601 luma), <c>rgb</c> (the reference evaluator's) or <c>gray</c> (MATLAB rgb2gray).</summary>
     public string SsimChannels { get; init; } = "y";
 
-    /// <summary>psi weights for <c>noref-dsd</c> (safetensors or PyTorch state dict).</summary>
+    /// <summary>psi weights for <c>noref-dsd</c> (safetensors or PyTorch state dict); null: the shipped psi for <see cref="NoReferenceAlpha"/>.</summary>
     public string? RegressorPath { get; init; }
 
     /// <summary>The α psi was trained for (4, the reference evaluator's, or 2).</summary>

@@ -42,6 +42,26 @@ public sealed class NoReferenceDsd : IQualityMetric
         psi.eval();
     }
 
+    /// <summary>
+    /// The metric for <paramref name="options"/>: psi from <see cref="MetricOptions.RegressorPath"/> or the shipped psi for
+    /// the α asked for. Never scores with an untrained psi: no weights is an error, not random output.
+    /// </summary>
+    public static NoReferenceDsd Create(MetricOptions options, Vgg19Features vgg)
+    {
+        var path = options.RegressorPath ?? ShippedRegressors.PathFor(options.NoReferenceAlpha, options.ModelsFolder)
+            ?? throw new DsdException(DsdErrorKind.Weights,
+                $"noref-dsd needs trained regressor (psi) weights for α = {options.NoReferenceAlpha} and none were found in {options.ModelsFolder ?? ShippedRegressors.Folder}; pass --regressor PATH "
+                + "(a psi state dict in safetensors or PyTorch format, e.g. from 'dsd train regressor' or the authors' resnet_se checkpoint)");
+        // Our psi files record the α they were trained for; a psi for the other α would give confident nonsense.
+        if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) && File.Exists(path)
+            && Serialization.SafeTensors.LoadMetadata(path).TryGetValue("alpha", out var trained)
+            && double.TryParse(trained, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var a)
+            && a != options.NoReferenceAlpha)
+            throw new DsdException(DsdErrorKind.Weights, $"{path}: psi was trained for α = {trained}, not α = {options.NoReferenceAlpha} (--alpha)");
+        var psi = NoReferenceRegressor.FromFile(path, options.Device);
+        return new NoReferenceDsd(psi, vgg, options.NoReferenceAlpha, options.NoReferenceTile);
+    }
+
     public NoReferenceRegressor Regressor { get; }
 
     public Vgg19Features Vgg { get; }

@@ -1,4 +1,7 @@
 using Dsd.Imaging;
+using Dsd.Training;
+using Dsd.Training.Restoration;
+using Dsd.Training.Regressor;
 
 namespace Dsd.Restoration;
 

@@ -1,4 +1,7 @@
+using TorchSharp;
 using static TorchSharp.torch;
+using Dsd.Training.Restoration;
+using Dsd.Training.Regressor;
 
 namespace Dsd.Training;
 
@@ -49,13 +52,23 @@ public sealed class Adam : IDisposable
         var bc2 = Math.Sqrt(1 - Math.Pow(Beta2, Steps));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        // Every number becomes a Scalar held until the loop ends. TorchSharp's implicit double → Scalar temporaries are
+        // unreachable once their handle is read, so a garbage collection during the native call could free one and the
+        // update would read a stale value: rare, timing-dependent divergence of "exact" resumes (see ScalarArithmetic).
+        using var beta1 = Beta1.ToScalar();
+        using var oneMinusBeta1 = (1 - Beta1).ToScalar();
+        using var beta2 = Beta2.ToScalar();
+        using var oneMinusBeta2 = (1 - Beta2).ToScalar();
+        using var bias2 = bc2.ToScalar();
+        using var eps = Eps.ToScalar();
+        using var stepSize = (-lr / bc1).ToScalar();
         foreach (var (name, p) in parameters)
         {
             if (p.grad is not { } g) continue;
-            var m = first[name].mul_(Beta1).add_(g, alpha: 1 - Beta1);
-            var v = second[name].mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
-            var denom = v.sqrt().div_(bc2).add_(Eps);
-            p.addcdiv_(m, denom, value: -lr / bc1);
+            var m = first[name].mul_(beta1).add_(g, alpha: oneMinusBeta1);
+            var v = second[name].mul_(beta2).addcmul_(g, g, value: oneMinusBeta2);
+            var denom = v.sqrt().div_(bias2).add_(eps);
+            p.addcdiv_(m, denom, value: stepSize);
         }
     }
 
@@ -68,7 +81,10 @@ public sealed class Adam : IDisposable
         if (grads.Count == 0) return 0;
         var norm = stack(grads.Select(g => g.norm()).ToArray()).norm().item<float>();
         if (norm > maxNorm)
-            foreach (var g in grads) g.mul_(maxNorm / (norm + 1e-6));
+        {
+            using var factor = (maxNorm / (norm + 1e-6)).ToScalar();
+            foreach (var g in grads) g.mul_(factor);
+        }
         return norm;
     }
 

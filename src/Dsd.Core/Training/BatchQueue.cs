@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Dsd.Training.Restoration;
+using Dsd.Training.Regressor;
 
 namespace Dsd.Training;
 

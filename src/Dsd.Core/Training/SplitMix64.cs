@@ -1,3 +1,5 @@
+using Dsd.Training.Restoration;
+using Dsd.Training.Regressor;
 namespace Dsd.Training;
 
 /// <summary>

@@ -5,20 +5,24 @@ using static TorchSharp.torch;
 namespace Dsd.Weights;
 
 /// <summary>A place VGG19 weights may come from, as <c>dsd weights list</c> reports it.</summary>
-/// <param name="Kind">Explicit, environment or cache.</param>
-/// <param name="Path">The file.</param>
+/// <param name="Kind">Explicit, environment, cache or embedded.</param>
+/// <param name="Path">The file (the resource's name when embedded).</param>
 /// <param name="Exists">Whether the file exists.</param>
 public sealed record VggWeightsCandidate(VggWeightsSourceKind Kind, string Path, bool Exists);
 
 /// <summary>
 /// Finds, loads and validates VGG19 feature weights. Resolution order: explicit path, <c>DSD_VGG19_WEIGHTS</c>,
-/// then <c>$DSD_HOME/vgg19-features.safetensors</c>. An explicit or environment path that does not exist is an
+/// <c>$DSD_HOME/vgg19-features.safetensors</c>, then the embedded conv1_1…conv3_1 subset when every layer asked for
+/// stops at relu3_1; otherwise a download (when allowed). An explicit or environment path that does not exist is an
 /// error rather than a silent fall-through, so that a typo never picks up different weights.
 /// </summary>
 public static partial class VggWeightStore
 {
     /// <summary>Name of the compact conversion in the cache folder.</summary>
     public const string CacheFileName = "vgg19-features.safetensors";
+
+    /// <summary>Feature index of conv5_4, the deepest layer any metric or loss uses.</summary>
+    public const int FullNetworkIndex = 34;
 
     /// <summary>The places to look, in resolution order (unset ones omitted).</summary>
     public static IReadOnlyList<VggWeightsCandidate> Candidates(VggWeightsOptions options)
@@ -27,14 +31,21 @@ public static partial class VggWeightStore
         if (options.ExplicitPath is { } e) list.Add(new(VggWeightsSourceKind.Explicit, e, File.Exists(e)));
         if (options.EnvironmentPath is { } v) list.Add(new(VggWeightsSourceKind.Environment, v, File.Exists(v)));
         list.Add(new(VggWeightsSourceKind.Cache, options.CachePath, File.Exists(options.CachePath)));
+        list.Add(new(VggWeightsSourceKind.Embedded, EmbeddedVggWeights.DisplayName, true));
         return list;
     }
 
-    /// <summary>The candidate that would be used, or null when none is set up; a missing explicit/env file throws.</summary>
-    public static VggWeightsCandidate? Resolve(VggWeightsOptions options)
+    /// <summary>
+    /// The candidate to use for layers up to feature index <paramref name="deepestIndex"/>, or null when only a
+    /// download would provide them. A missing explicit/env file throws. A user's file (explicit, env, cache) always
+    /// wins, even when it stops earlier: its coverage is checked where the layers are used.
+    /// </summary>
+    public static VggWeightsCandidate? Resolve(VggWeightsOptions options, int deepestIndex = EmbeddedVggWeights.DeepestIndex)
     {
         foreach (var c in Candidates(options))
         {
+            if (c.Kind == VggWeightsSourceKind.Embedded)
+                return deepestIndex <= EmbeddedVggWeights.DeepestIndex ? c : null;
             if (c.Exists) return c;
             if (c.Kind == VggWeightsSourceKind.Explicit)
                 throw new DsdException(DsdErrorKind.Weights, $"{c.Path}: weights file not found (given with --vgg-weights)");
@@ -44,29 +55,32 @@ public static partial class VggWeightStore
         return null;
     }
 
-    /// <summary>Loads the resolved weights; when there are none, the error explains how to provide them.</summary>
-    public static VggWeights Load(VggWeightsOptions options) =>
-        Resolve(options) is { } c ? LoadFile(c.Path, c.Kind) : throw NotFound(options, null);
+    /// <summary>The weights a candidate names (tensors load on first use).</summary>
+    public static VggWeights Open(VggWeightsCandidate candidate) => candidate.Kind == VggWeightsSourceKind.Embedded
+        ? VggWeights.Embedded()
+        : VggWeights.FromFile(candidate.Path, candidate.Kind);
 
     /// <summary>
-    /// Loads the resolved weights, downloading and converting them first when none are set up and downloads are
-    /// allowed. <paramref name="onDownload"/> is told before a download starts (the CLI prints a notice).
+    /// Resolves weights for layers up to <paramref name="deepestIndex"/>, downloading and converting torchvision's file
+    /// first when nothing set up covers them and downloads are allowed. <paramref name="onDownload"/> is told before a
+    /// download starts (the CLI prints a notice and shows <paramref name="progress"/>).
     /// </summary>
-    public static VggWeights EnsureAvailable(VggWeightsOptions options, IProgress<DownloadProgress>? progress = null,
-        Action<string>? onDownload = null, CancellationToken cancellationToken = default)
+    public static VggWeights Acquire(VggWeightsOptions options, int deepestIndex = EmbeddedVggWeights.DeepestIndex,
+        IProgress<DownloadProgress>? progress = null, Action<string>? onDownload = null, CancellationToken cancellationToken = default)
     {
-        if (Resolve(options) is { } c) return LoadFile(c.Path, c.Kind);
+        if (Resolve(options, deepestIndex) is { } c) return Open(c);
         if (!options.AllowDownload) throw NotFound(options, $"downloads are disabled by {VggWeightsOptions.OfflineVariable}");
-        onDownload?.Invoke($"VGG19 weights not found; downloading {options.Url} into {options.CacheDirectory}");
+        onDownload?.Invoke($"VGG19 weights beyond relu3_1 are not set up; downloading {options.Url} into {options.CacheDirectory} (once)");
         VggWeightFetcher.Fetch(options, progress, cancellationToken);
-        return LoadFile(options.CachePath, VggWeightsSourceKind.Cache);
+        return VggWeights.FromFile(options.CachePath, VggWeightsSourceKind.Cache);
     }
 
     /// <summary>Loads one file (safetensors, zip or legacy .pth), normalises its keys and validates shapes.</summary>
     public static VggWeights LoadFile(string path, VggWeightsSourceKind source = VggWeightsSourceKind.Explicit)
     {
-        var state = LoadNormalised(path);
-        return new VggWeights(state, path, Sha256Of(path), source);
+        var weights = VggWeights.FromFile(path, source);
+        _ = weights.State;
+        return weights;
     }
 
     /// <summary>
@@ -106,7 +120,8 @@ public static partial class VggWeightStore
     [GeneratedRegex(@"^(?:module\.)?(?:vgg19/)?(?:features\.)?(\d+)\.(weight|bias)$")]
     private static partial Regex KeyPattern();
 
-    static void Validate(Dictionary<string, Tensor> state, string path)
+    /// <summary>Checks every tensor against VGG19's layout; throws a Weights error naming <paramref name="path"/>.</summary>
+    internal static void Validate(Dictionary<string, Tensor> state, string path)
     {
         foreach (var (key, t) in state)
         {

@@ -33,7 +33,7 @@ public sealed record VggWeightsOptions
     /// <summary>Where <c>dsd weights fetch</c> downloads from.</summary>
     public string Url { get; init; } = DefaultUrl;
 
-    /// <summary>Whether <see cref="VggWeightStore.EnsureAvailable"/> may download when no weights are found.</summary>
+    /// <summary>Whether <see cref="VggWeightStore.Acquire"/> may download when no weights are found.</summary>
     public bool AllowDownload { get; init; } = true;
 
     /// <summary>The cached conversion's full path.</summary>

@@ -91,7 +91,7 @@ public class ScoreCommandTests
     public void MissingReferenceForFullReferenceMetricIsAClearError()
     {
         var (code, _, stderr) = CliHarness.Run("score", "--dist", Golden("dist_crop.png"), "--metrics", "dsd", "--vgg-weights", CliHarness.GoldenWeights);
-        Assert.Equal(2, code);
+        Assert.Equal(1, code); // a usage mistake (exit-code table), reported before any work
         Assert.Contains("need --ref", stderr);
     }
 
@@ -99,8 +99,12 @@ public class ScoreCommandTests
     public void UnknownMetricAndCorruptImageAreReported()
     {
         var unknown = CliHarness.Run("score", "--ref", Golden("ref_crop.png"), "--dist", Golden("dist_crop.png"), "--metrics", "lpipz");
-        Assert.Equal(2, unknown.Code);
+        Assert.Equal(1, unknown.Code); // usage
         Assert.Contains("lpipz", unknown.Err);
+        var typo = CliHarness.Run("score", "--ref", Golden("ref_crop.png"), "--dist", Golden("dist_crop.png"), "--metrics", "dsd,pnsr-y");
+        Assert.Equal(1, typo.Code);
+        Assert.Contains("did you mean 'psnr-y'", typo.Err);
+        Assert.Single(typo.Err.Trim().Split('\n')); // one line, not the whole help
 
         var dir = Directory.CreateTempSubdirectory("dsd-score-");
         var broken = Path.Combine(dir.FullName, "broken.png");
@@ -144,8 +148,8 @@ public class NoReferenceScoreCommandTests
         var empty = Directory.CreateTempSubdirectory("dsd-no-models-").FullName;
         try
         {
-            var e = Assert.Throws<DsdException>(() => Metrics.Create("noref-dsd",
-                new MetricOptions { ModelsFolder = empty, NoReferenceAlpha = 2, VggWeights = GoldenSet.Random.Vgg }));
+            var e = Assert.Throws<DsdException>(() => MetricCatalog.Create("noref-dsd",
+                new MetricOptions { ModelsFolder = empty, NoReferenceAlpha = 2, VggWeights = GoldenSet.Random.VggWeights }));
             Assert.Equal(DsdErrorKind.Weights, e.Kind);
             Assert.Contains("--regressor", e.Message);
         }

@@ -1,6 +1,8 @@
 using Dsd.Tests.Training;
 using Dsd.Training;
 using Xunit;
+using Dsd.Training.Restoration;
+using Dsd.Training.Regressor;
 
 namespace Dsd.Tests.Cli;
 
@@ -17,7 +19,7 @@ public class TrainCommandTests
         Assert.True(code == 0, err);
         Assert.True(File.Exists(Path.Combine(f.Out, RegressorCheckpoint.AverageFileName)));
         // Default interval: one epoch, here 3 images / batch 4 = 1 step, so a header and two rows.
-        Assert.Equal(3, File.ReadAllLines(Path.Combine(f.Out, TrainingLog.FileName)).Length);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(f.Out, RegressorLog.FileName)).Length);
 
         (code, _, err) = CliHarness.Run(["train", "regressor", "--resume", "--steps", "3", "--batch", "8", .. common]);
         Assert.True(code == 0, err);

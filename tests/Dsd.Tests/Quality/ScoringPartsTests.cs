@@ -74,7 +74,7 @@ public class ScoringPartsTests
     [Fact]
     public void UnknownMetricNamesTheAlternatives()
     {
-        var e = Assert.Throws<DsdException>(() => Metrics.Create("lpips", new MetricOptions()));
+        var e = Assert.Throws<DsdException>(() => MetricCatalog.Create("lpips", new MetricOptions()));
         Assert.Contains("dsd", e.Message);
     }
 
@@ -82,7 +82,7 @@ public class ScoringPartsTests
     public void DsdMetricReusesTheReferenceFingerprintWithoutChangingScores()
     {
         var golden = GoldenSet.Random;
-        using var metric = (DsdMetric)Metrics.Create("dsd", new MetricOptions { VggWeights = golden.Vgg });
+        using var metric = (DsdMetric)MetricCatalog.Create("dsd", new MetricOptions { VggWeights = golden.VggWeights });
         var reference = golden["images/ref_crop"];
         var first = metric.Score(golden["images/dist_crop"], reference);
         var cached = metric.Score(golden["images/dist_crop"], reference);

@@ -4,6 +4,8 @@ using Dsd.Serialization;
 using Dsd.Training;
 using Xunit;
 using static TorchSharp.torch;
+using Dsd.Training.Restoration;
+using Dsd.Training.Regressor;
 
 namespace Dsd.Tests.Training;
 
@@ -59,10 +61,10 @@ public class RegressorTrainerTests
         Assert.Equal(["step-0000002.safetensors", "step-0000004.safetensors"],
             Directory.GetFiles(Path.Combine(f.Out, "snapshots")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         foreach (var (k, v) in snapshot) Assert.True(Same(v, checkpoint["ema/" + k]), $"snapshot {k}");
-        var metric = Metrics.Create("noref-dsd", new MetricOptions
+        var metric = MetricCatalog.Create("noref-dsd", new MetricOptions
         {
             RegressorPath = Path.Combine(f.Out, RegressorCheckpoint.AverageFileName),
-            VggWeights = GoldenSet.Random.Vgg,
+            VggWeights = GoldenSet.Random.VggWeights,
         });
         Assert.Equal("noref-dsd", metric.Name);
     }
@@ -81,7 +83,7 @@ public class RegressorTrainerTests
     {
         using var f = new TrainingFixture();
         RegressorTrainer.Start(f.Config(6), f.Out, f.Vgg, CPU);
-        var lines = File.ReadAllLines(Path.Combine(f.Out, TrainingLog.FileName));
+        var lines = File.ReadAllLines(Path.Combine(f.Out, RegressorLog.FileName));
         string[] layers = ["relu1_2", "relu2_1", "relu2_2", "relu3_1"];
         var expected = new[] { "step", "epoch", "lr", "seconds", "train_loss" }
             .Concat(new[] { "train_rmse", "train_const_rmse", "val_rmse", "val_ema_rmse", "val_const_rmse" }.SelectMany(p => layers.Select(l => $"{p}_{l}")));
@@ -102,7 +104,7 @@ public class RegressorTrainerTests
     {
         using var f = new TrainingFixture(images: 2);
         // 8 bank crops, all in every batch: a fixed set psi can memorise.
-        var config = f.Config(60) with { Bank = 8, Batch = 8, LearningRate = 1e-3, LrStep = 1000, Validation = [], EvalEvery = 60, SaveEvery = 60 };
+        var config = f.Config(60) with { Bank = 8, BatchSize = 8, Lr = 1e-3, LrStep = 1000, Validation = [], EvalEvery = 60, SaveEvery = 60 };
         var losses = new List<double>();
         RegressorTrainer.Start(config, f.Out, f.Vgg, CPU, p => { if (p.Loss is { } l) losses.Add(l); });
 
@@ -131,7 +133,7 @@ public class RegressorTrainerTests
     }
 
     static List<string> LogWithoutSeconds(string folder) =>
-        File.ReadAllLines(Path.Combine(folder, TrainingLog.FileName))
+        File.ReadAllLines(Path.Combine(folder, RegressorLog.FileName))
             .Select(l => string.Join(",", l.Split(',').Where((_, i) => i != 3))).ToList();
 
     static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();

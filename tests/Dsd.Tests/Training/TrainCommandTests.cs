@@ -1,6 +1,8 @@
 using Dsd.Tests.Cli;
 using Dsd.Training;
 using Xunit;
+using Dsd.Training.Restoration;
+using Dsd.Training.Regressor;
 
 namespace Dsd.Tests.Training;
 
@@ -18,7 +20,7 @@ public sealed class TrainCommandTests
         var (code, _, stderr) = CliHarness.Run("train", "deblur", "--config", config, "--steps", "2", "--blocks", "2", "--blur-kernel", "5", "--augment", "false");
 
         Assert.True(code == 0, stderr);
-        var (saved, sidecar) = TrainingCheckpoint.ReadSidecar(Path.Combine(dir, "out", "last.json"));
+        var (saved, sidecar) = RestorationCheckpoint.ReadSidecar(Path.Combine(dir, "out", "last.json"));
         Assert.Equal(("deblur", 2, 2, 2, false), (saved.Task, saved.Steps, saved.Blocks, saved.BatchSize, saved.Augment));
         Assert.Equal(2, (long)sidecar["step"]!);
 
@@ -26,6 +28,29 @@ public sealed class TrainCommandTests
         var (restoreCode, _, restoreErr) = CliHarness.Run("restore", "deblur", "--model", Path.Combine(dir, "out", "last.json"), "--in", data, "--out", images);
         Assert.True(restoreCode == 0, restoreErr);
         Assert.Equal(2, Directory.GetFiles(images, "*.png").Length);
+    }
+
+    [Fact]
+    public void EveryVggLossResolvesWeightsFromTheCatalogue()
+    {
+        // Regression: the command once listed the VGG losses by hand and missed multi-scale style ("losses need VGG19 weights").
+        var dir = Directory.CreateTempSubdirectory("dsd-traincli-").FullName;
+        var data = TrainingDataTests.HrFolder(count: 2, h: 40, w: 40);
+        var (code, _, stderr) = CliHarness.Run("train", "sr", "--train", data, "--out", Path.Combine(dir, "out"), "--steps", "1", "--blocks", "1",
+            "--batch-size", "2", "--crop", "8", "--l1", "0", "--multi-scale-style", "1", "--vgg-weights", CliHarness.GoldenWeights);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("multi_scale_style", File.ReadLines(Path.Combine(dir, "out", "train.csv")).First());
+    }
+
+    [Fact]
+    public void AMalformedDsdFactorIsAOneLineUsageError()
+    {
+        // Regression: training parsed α again from the string and ended in an unhandled FormatException.
+        var (code, _, stderr) = CliHarness.Run("train", "sr", "--train", ".", "--out", "x", "--dsd", "1", "--dsd-alphas", "x");
+        Assert.Equal(1, code);
+        Assert.Contains("'x' is not a downscale factor", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
     }
 
     [Fact]

@@ -3,6 +3,8 @@ using Dsd.Imaging;
 using Dsd.Networks;
 using Dsd.Training;
 using static TorchSharp.torch;
+using Dsd.Training.Restoration;
+using Dsd.Training.Regressor;
 
 namespace Dsd.Tests.Training;
 
@@ -34,7 +36,7 @@ internal sealed class TrainingFixture : IDisposable
         Validation = [Validation],
         Alpha = 4,
         Crop = 8,
-        Batch = 4,
+        BatchSize = 4,
         Steps = steps,
         LrStep = 3,
         Seed = 7,

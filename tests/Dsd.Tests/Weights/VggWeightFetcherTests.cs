@@ -106,26 +106,26 @@ public class VggWeightFetcherTests
     }
 
     [Fact]
-    public void EnsureAvailableDownloadsOnlyWhenNothingIsFound()
+    public void AcquireDownloadsOnlyWhenNothingCoversTheLayers()
     {
         using var server = new LoopbackHttpServer(_ => new(200, Fixture));
         var home = WeightsFixtures.TempDir();
         var notices = new List<string>();
         var options = Options(server.Url($"/vgg19-{Hash8}.pth"), home);
-        using (var w = VggWeightStore.EnsureAvailable(options, onDownload: notices.Add))
+        using (var w = VggWeightStore.Acquire(options, VggWeightStore.FullNetworkIndex, onDownload: notices.Add))
         {
             Assert.Equal(VggWeightsSourceKind.Cache, w.Source);
             Assert.Single(notices);
         }
-        using (var again = VggWeightStore.EnsureAvailable(options, onDownload: notices.Add))
+        using (var again = VggWeightStore.Acquire(options, VggWeightStore.FullNetworkIndex, onDownload: notices.Add))
             Assert.Single(notices);
     }
 
     [Fact]
-    public void EnsureAvailableOfflineExplainsHowToImport()
+    public void AcquireOfflineExplainsHowToImport()
     {
         var options = new VggWeightsOptions { CacheDirectory = WeightsFixtures.TempDir(), Url = "http://127.0.0.1:9/x", AllowDownload = false };
-        var e = Assert.Throws<DsdException>(() => VggWeightStore.EnsureAvailable(options));
+        var e = Assert.Throws<DsdException>(() => VggWeightStore.Acquire(options, VggWeightStore.FullNetworkIndex));
         Assert.Contains("dsd weights import /path/to/vgg19-dcbb9e9d.pth", e.Message);
         Assert.Contains("--vgg-weights", e.Message);
         Assert.Contains(VggWeightsOptions.WeightsVariable, e.Message);

@@ -28,8 +28,10 @@ public class VggWeightStoreTests
         Assert.Equal((VggWeightsSourceKind.Explicit, explicitFile), Pick(all));
         Assert.Equal((VggWeightsSourceKind.Environment, envFile), Pick(all with { ExplicitPath = null }));
         Assert.Equal((VggWeightsSourceKind.Cache, Path.Combine(home, VggWeightStore.CacheFileName)), Pick(all with { ExplicitPath = null, EnvironmentPath = null }));
-        Assert.Null(VggWeightStore.Resolve(new VggWeightsOptions { CacheDirectory = Path.Combine(dir, "empty") }));
-        Assert.Equal(3, VggWeightStore.Candidates(all).Count);
+        // Nothing set up: the built-in subset serves layers up to relu3_1; deeper layers need a download (null).
+        Assert.Equal(VggWeightsSourceKind.Embedded, VggWeightStore.Resolve(new VggWeightsOptions { CacheDirectory = Path.Combine(dir, "empty") })!.Kind);
+        Assert.Null(VggWeightStore.Resolve(new VggWeightsOptions { CacheDirectory = Path.Combine(dir, "empty") }, VggWeightStore.FullNetworkIndex));
+        Assert.Equal(4, VggWeightStore.Candidates(all).Count);
 
         static (VggWeightsSourceKind, string) Pick(VggWeightsOptions o) => VggWeightStore.Resolve(o) is { } c ? (c.Kind, c.Path) : default;
     }
@@ -39,10 +41,10 @@ public class VggWeightStoreTests
     {
         var home = WeightsFixtures.TempDir();
         Conv1File(home, VggWeightStore.CacheFileName);
-        var e = Assert.Throws<DsdException>(() => VggWeightStore.Load(new VggWeightsOptions { ExplicitPath = "/no/such/typo.pth", CacheDirectory = home }));
+        var e = Assert.Throws<DsdException>(() => VggWeightStore.Resolve(new VggWeightsOptions { ExplicitPath = "/no/such/typo.pth", CacheDirectory = home }));
         Assert.Contains("typo.pth", e.Message);
         Assert.Contains("--vgg-weights", e.Message);
-        e = Assert.Throws<DsdException>(() => VggWeightStore.Load(new VggWeightsOptions { EnvironmentPath = "/no/such/env.pth", CacheDirectory = home }));
+        e = Assert.Throws<DsdException>(() => VggWeightStore.Resolve(new VggWeightsOptions { EnvironmentPath = "/no/such/env.pth", CacheDirectory = home }));
         Assert.Contains(VggWeightsOptions.WeightsVariable, e.Message);
     }
 

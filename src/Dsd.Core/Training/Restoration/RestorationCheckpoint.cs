@@ -5,26 +5,30 @@ using Dsd.Networks;
 using Dsd.Restoration;
 using Dsd.Serialization;
 using static TorchSharp.torch;
+using Dsd.Training;
+using Dsd.Training.Regressor;
 
-namespace Dsd.Training;
+namespace Dsd.Training.Restoration;
 
 /// <summary>
-/// Writing and reading training checkpoints (<see cref="CheckpointFiles"/>): the generator's weights as
-/// reference-named safetensors and the same as a torch.save zip (the EMA weights when EMA is on), the resumption state (<c>param/…</c> raw weights,
-/// <c>adam_m/…</c>, <c>adam_v/…</c>, <c>ema/…</c>) and the JSON sidecar, written last, each file atomically.
+/// Writing and reading restoration checkpoints (<see cref="CheckpointFiles"/>): the generator's weights as
+/// reference-named safetensors and the same as a torch.save zip (the EMA weights when EMA is on), the resumption state
+/// (<c>param/…</c> raw weights, <c>adam_m/…</c>, <c>adam_v/…</c>, <c>ema/…</c>) under a step-stamped name, and the JSON
+/// sidecar that names it, written last as the commit point (<see cref="CheckpointCommit"/>).
 /// </summary>
-public static class TrainingCheckpoint
+public static class RestorationCheckpoint
 {
     public const string Format = "dsd-training-checkpoint/1";
 
     /// <summary>What the sidecar records besides the config.</summary>
     public sealed record Info(long Step, double? BestMerit, long BestStep, ValidationScores? Scores, string? PerceptualLayer);
 
-    public static void Save(string directory, string name, TrainingConfig config, Info info,
+    public static void Save(string directory, string name, RestorationTrainingConfig config, Info info,
         nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor>? ema, Adam? adam)
     {
         var step = info.Step.ToString(CultureInfo.InvariantCulture);
-        var meta = new Dictionary<string, string> { ["format"] = Format, ["task"] = config.Task, ["step"] = step, ["blocks"] = config.Blocks.ToString(CultureInfo.InvariantCulture) };
+        var meta = new Dictionary<string, string> { ["format"] = Format, ["task"] = config.Task, [CheckpointCommit.StepKey] = step, ["blocks"] = config.Blocks.ToString(CultureInfo.InvariantCulture) };
+        var stateName = adam is null ? null : CheckpointCommit.StateFileName(name, info.Step);
         SafeTensors.Save(CheckpointFiles.Weights(directory, name), NetworkWeights.ReferenceStateDict(ema ?? network), meta);
         // The same weights for PyTorch users: torch.load(NAME.pth) gives the reference generator's state dict.
         PyTorchZipWriter.Save(CheckpointFiles.PyTorch(directory, name), NetworkWeights.ReferenceStateDict(ema ?? network));
@@ -36,7 +40,7 @@ public static class TrainingCheckpoint
             foreach (var (key, t) in adam.SecondMoments) state["adam_v/" + key] = t;
             if (ema is not null)
                 foreach (var (key, t) in NetworkWeights.ReferenceStateDict(ema)) state["ema/" + key] = t;
-            SafeTensors.Save(CheckpointFiles.State(directory, name), state, meta);
+            SafeTensors.Save(Path.Combine(directory, stateName!), state, meta);
         }
         var sidecar = new JsonObject
         {
@@ -47,19 +51,20 @@ public static class TrainingCheckpoint
             ["weights"] = Path.GetFileName(CheckpointFiles.Weights(directory, name)),
             ["pytorch_weights"] = Path.GetFileName(CheckpointFiles.PyTorch(directory, name)),
             ["weights_are_ema"] = ema is not null,
-            ["state"] = adam is null ? null : Path.GetFileName(CheckpointFiles.State(directory, name)),
+            ["state"] = stateName,
             ["best_metric"] = config.BestMetric,
             ["best_merit"] = info.BestMerit,
             ["best_step"] = info.BestStep,
             ["perceptual_layer"] = info.PerceptualLayer,
-            ["validation"] = info.Scores is null ? null : JsonSerializer.SerializeToNode(info.Scores, TrainingConfig.Json),
+            ["validation"] = info.Scores is null ? null : JsonSerializer.SerializeToNode(info.Scores, RestorationTrainingConfig.Json),
             ["config"] = JsonNode.Parse(config.ToJson()),
         };
-        AtomicFile.WriteAllText(CheckpointFiles.Sidecar(directory, name), sidecar.ToJsonString(TrainingConfig.Json));
+        AtomicFile.WriteAllText(CheckpointFiles.Sidecar(directory, name), sidecar.ToJsonString(RestorationTrainingConfig.Json));
+        if (stateName is not null) CheckpointCommit.RemoveOtherStates(directory, name, stateName);
     }
 
     /// <summary>Reads a sidecar (given as the sidecar or its weights file): the config and the step reached.</summary>
-    public static (TrainingConfig Config, JsonObject Sidecar) ReadSidecar(string path)
+    public static (RestorationTrainingConfig Config, JsonObject Sidecar) ReadSidecar(string path)
     {
         var sidecar = CheckpointFiles.SidecarPathOf(path);
         if (!File.Exists(sidecar)) throw new DsdException(DsdErrorKind.InvalidInput, $"{sidecar}: checkpoint sidecar not found");
@@ -68,7 +73,7 @@ public static class TrainingCheckpoint
         catch (JsonException e) { throw new DsdException(DsdErrorKind.InvalidInput, $"{sidecar}: not a checkpoint sidecar: {e.Message}", e); }
         if ((string?)json["format"] != Format || json["config"] is not JsonObject config)
             throw new DsdException(DsdErrorKind.InvalidInput, $"{sidecar}: not a {Format} sidecar");
-        return (TrainingConfig.FromJson(config.ToJsonString(), sidecar), json);
+        return (RestorationTrainingConfig.FromJson(config.ToJsonString(), sidecar), json);
     }
 
     /// <summary>Restores raw weights, Adam moments and EMA from the state file beside <paramref name="sidecarPath"/>.</summary>
@@ -78,6 +83,7 @@ public static class TrainingCheckpoint
         var stateName = (string?)sidecar["state"] ?? throw new DsdException(DsdErrorKind.InvalidInput, $"{sidecarPath}: this checkpoint has no optimiser state (a 'best' checkpoint?); resume from 'last'");
         var statePath = Path.Combine(dir, stateName);
         if (!File.Exists(statePath)) throw new DsdException(DsdErrorKind.InvalidInput, $"{statePath}: optimiser state not found");
+        CheckpointCommit.RequireSameStep(statePath, SafeTensors.LoadMetadata(statePath), (long)sidecar["step"]!, CheckpointFiles.SidecarPathOf(sidecarPath));
         var state = SafeTensors.Load(statePath);
         try
         {

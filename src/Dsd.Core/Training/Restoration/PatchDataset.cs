@@ -1,8 +1,10 @@
 using Dsd.Imaging;
 using Dsd.Restoration;
 using static TorchSharp.torch;
+using Dsd.Training;
+using Dsd.Training.Regressor;
 
-namespace Dsd.Training;
+namespace Dsd.Training.Restoration;
 
 /// <summary>How training batches are cut from the images.</summary>
 /// <param name="BatchSize">Patches per batch.</param>

@@ -1,7 +1,9 @@
 using Dsd.Imaging;
 using Dsd.Restoration;
+using Dsd.Training;
+using Dsd.Training.Regressor;
 
-namespace Dsd.Training;
+namespace Dsd.Training.Restoration;
 
 /// <summary>A training or validation example on disk: the target (HR or sharp) and, when the folder has one, its degraded input.</summary>
 public sealed record ImagePair(string Target, string? Input)

@@ -3,8 +3,10 @@ using System.Diagnostics;
 using Dsd.Features;
 using Dsd.Networks;
 using static TorchSharp.torch;
+using Dsd.Training;
+using Dsd.Training.Restoration;
 
-namespace Dsd.Training;
+namespace Dsd.Training.Regressor;
 
 /// <summary>What the loop is doing, for a progress display.</summary>
 /// <param name="Phase">"bank", "validation" (building crops) or "train".</param>
@@ -15,12 +17,14 @@ public readonly record struct TrainingProgress(string Phase, long Done, long Tot
 
 /// <summary>Where a run ended: the step reached, its wall time and the last log row's validation RMSEs (null without --val).</summary>
 public sealed record TrainingSummary(long Step, double Seconds, string Folder, double[]? ValidationRmse, double[]? ValidationEmaRmse,
-    double[]? ValidationConstantRmse);
+    double[]? ValidationConstantRmse, bool Interrupted = false);
 
 /// <summary>
-/// Trains psi (SPEC §3): MSE between psi(x↓α) and ‖DSD_α^l(x)‖₁ over random crops x, Adam, step decay, an optional weight
-/// average, a CSV log (<see cref="TrainingLog"/>) and atomic checkpoints (<see cref="RegressorCheckpoint"/>). On the CPU
-/// with a fixed thread count, N steps in one go and N/2 + resume + N/2 give identical weights.
+/// Trains psi (docs/method.md §3) on the shared training core (<see cref="TrainingLoop"/>, <see cref="Adam"/>,
+/// <see cref="LearningRateSchedule"/>, <see cref="WeightAverage"/>): MSE between psi(x↓α) and ‖DSD_α^l(x)‖₁ over random
+/// crops x, a CSV log (<see cref="RegressorLog"/>) and single-file atomic checkpoints (<see cref="RegressorCheckpoint"/>).
+/// On the CPU with a fixed thread count, N steps in one go and N/2 + resume + N/2 give identical weights; a cancelled
+/// run saves after the step in progress and returns with <see cref="TrainingSummary.Interrupted"/> set.
 /// </summary>
 public static class RegressorTrainer
 {
@@ -33,7 +37,7 @@ public static class RegressorTrainer
             throw new DsdException(DsdErrorKind.InvalidInput,
                 $"{folder} already holds a checkpoint: pass --resume to continue it, or choose another --out");
         Directory.CreateDirectory(folder);
-        return Train(config, new TrainingState(), folder, resuming: false, vgg, device, progress, cancel);
+        return Train(config, new RegressorState(), folder, resuming: false, vgg, device, progress, cancel);
     }
 
     /// <summary>
@@ -49,7 +53,7 @@ public static class RegressorTrainer
         return Train(config, state, folder, resuming: true, vgg, device, progress, cancel);
     }
 
-    static TrainingSummary Train(RegressorTrainingConfig config, TrainingState state, string folder, bool resuming, Vgg19Features vgg,
+    static TrainingSummary Train(RegressorTrainingConfig config, RegressorState state, string folder, bool resuming, Vgg19Features vgg,
         Device device, Action<TrainingProgress>? progress, CancellationToken cancel)
     {
         var side = (int)(config.Crop * config.Alpha);
@@ -78,32 +82,31 @@ public static class RegressorTrainer
         else ema?.Reset();
         adam.Steps = state.Step;
 
-        var log = TrainingLog.Open(folder, resuming ? state.Step : 0);
+        CheckpointCommit.RemoveStaleTemps(folder);
+        using var log = RegressorLog.Open(folder, resuming ? state.Step : 0);
         var total = config.Steps!.Value;
+        var schedule = new LearningRateSchedule("step", config.Lr, config.LrStep!.Value, config.LrGamma);
         var clock = Stopwatch.StartNew();
         var secondsBefore = state.Seconds;
         double[]? valRmse = null, valEma = null, valConst = null;
-        void Save()
+        double lr = 0;
+        void Save(long _)
         {
             state.Seconds = secondsBefore + clock.Elapsed.TotalSeconds;
             RegressorCheckpoint.Save(folder, config, state, model, average, adam);
         }
-
-        while (state.Step < total)
+        void Update(long step)
         {
-            if (cancel.IsCancellationRequested)
-            {
-                Save();
-                cancel.ThrowIfCancellationRequested();
-            }
-            var lr = config.LearningRate * Math.Pow(config.Gamma, state.Step / config.LrStep!.Value);
+            lr = schedule.At(step);
             var loss = TrainStep(model, adam, source, config, state, lr, device);
             ema?.Update(adam.Steps);
-            state.Step++;
+            state.Step = step + 1;
             progress?.Invoke(new TrainingProgress("train", state.Step, total, loss));
-
-            var onGrid = state.Step % config.EvalEvery!.Value == 0;
-            if (onGrid || state.Step == total)
+        }
+        void After(long step)
+        {
+            var onGrid = step % config.EvalEvery!.Value == 0;
+            if (onGrid || step == total)
             {
                 var mean = state.TargetMean();
                 if (validation is not null)
@@ -113,23 +116,24 @@ public static class RegressorTrainer
                     valConst = ConstantRmse(mean, validation.Targets);
                 }
                 var n = Math.Max(1, state.IntervalSamples);
-                log.Append(state.Step, (double)state.Step * config.Batch / source.Count, lr, secondsBefore + clock.Elapsed.TotalSeconds,
+                log.Append(step, (double)step * config.BatchSize / source.Count, lr, secondsBefore + clock.Elapsed.TotalSeconds,
                     state.IntervalLoss / Math.Max(1, state.IntervalSteps),
                     state.IntervalSquaredError.Select(e => Math.Sqrt(e / n)).ToArray(),
                     state.IntervalConstantSquaredError.Select(e => Math.Sqrt(e / n)).ToArray(), valRmse, valEma, valConst);
                 // An off-grid final row leaves the interval open, so that a resumed run logs the same rows as an uninterrupted one.
                 if (onGrid) state.ResetInterval();
             }
-            if (state.Step % config.SaveEvery == 0 || state.Step == total) Save();
+            if (step % config.SaveEvery == 0 || step == total) Save(step);
         }
-        return new TrainingSummary(state.Step, secondsBefore + clock.Elapsed.TotalSeconds, folder, valRmse, valEma, valConst);
+        var end = TrainingLoop.Run(state.Step, total, Update, After, Save, cancel);
+        return new TrainingSummary(end.Step, secondsBefore + clock.Elapsed.TotalSeconds, folder, valRmse, valEma, valConst, end.Interrupted);
     }
 
     static double TrainStep(NoReferenceRegressor model, Adam adam, SampleSource source, RegressorTrainingConfig config,
-        TrainingState state, double lr, Device device)
+        RegressorState state, double lr, Device device)
     {
         using var scope = NewDisposeScope();
-        var (inputs, targets) = source.Batch(state.Step * config.Batch, config.Batch, device);
+        var (inputs, targets) = source.Batch(state.Step * config.BatchSize, config.BatchSize, device);
         model.train();
         model.zero_grad();
         var predicted = model.call(inputs);

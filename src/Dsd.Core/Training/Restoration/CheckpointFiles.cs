@@ -1,17 +1,17 @@
-namespace Dsd.Restoration;
+using Dsd.Training;
+using Dsd.Training.Regressor;
+namespace Dsd.Training.Restoration;
 
 /// <summary>
 /// The files of one training checkpoint named NAME: <c>NAME.safetensors</c> (generator weights under the reference's
-/// names, loadable by PyTorch's safetensors and by <c>dsd restore</c>), <c>NAME.pth</c> (the same in torch.save's zip format), <c>NAME.state.safetensors</c> (what exact
-/// resumption needs: raw weights, Adam moments, EMA) and <c>NAME.json</c> (config, step, metrics).
+/// names, loadable by PyTorch's safetensors and by <c>dsd restore</c>), <c>NAME.pth</c> (the same in torch.save's zip format), <c>NAME.state.step-NNNNNNN.safetensors</c> (what exact
+/// resumption needs: raw weights, Adam moments, EMA; see <see cref="CheckpointCommit"/>) and <c>NAME.json</c> (config, step, metrics).
 /// </summary>
 public static class CheckpointFiles
 {
     public static string Weights(string directory, string name) => Path.Combine(directory, name + ".safetensors");
 
     public static string PyTorch(string directory, string name) => Path.Combine(directory, name + ".pth");
-
-    public static string State(string directory, string name) => Path.Combine(directory, name + ".state.safetensors");
 
     public static string Sidecar(string directory, string name) => Path.Combine(directory, name + ".json");
 

@@ -3,8 +3,10 @@ using Dsd.Dissimilarity;
 using Dsd.Features;
 using Dsd.Networks;
 using static TorchSharp.torch;
+using Dsd.Training;
+using Dsd.Training.Restoration;
 
-namespace Dsd.Training;
+namespace Dsd.Training.Regressor;
 
 /// <summary>
 /// One training example of psi (SPEC §3): a random full-resolution crop x of side crop·α (random position, random

@@ -1,9 +1,12 @@
 using Dsd.Imaging;
 using Dsd.Quality;
+using Dsd.Weights;
 using Dsd.Restoration;
 using static TorchSharp.torch;
+using Dsd.Training;
+using Dsd.Training.Regressor;
 
-namespace Dsd.Training;
+namespace Dsd.Training.Restoration;
 
 /// <summary>Validation scores of one evaluation: means over the validation images.</summary>
 public sealed record ValidationScores(double PsnrY, double Ssim, double? Dsd)
@@ -32,13 +35,13 @@ public sealed class Validator : IDisposable
 
     public int Count => images.Count;
 
-    public Validator(IReadOnlyList<ImagePair> pairs, RestorationTask task, int seed, IReadOnlyDictionary<string, Tensor>? vggWeights, string vggSource, Device device)
+    public Validator(IReadOnlyList<ImagePair> pairs, RestorationTask task, int seed, VggWeights? vggWeights, Device device)
     {
         this.task = task;
         var shave = task.Scale() == 1 ? 0 : task.Scale();
         psnr = new PsnrMetric(onY: true, shave);
         ssim = new SsimMetric("y", shave);
-        if (vggWeights is not null) dsd = Metrics.Create("dsd", new MetricOptions { VggWeights = vggWeights, VggSource = vggSource, Device = device });
+        if (vggWeights is not null) dsd = MetricCatalog.Create("dsd", new MetricOptions { VggWeights = vggWeights, Device = device });
         for (var i = 0; i < pairs.Count; i++)
         {
             using var scope = NewDisposeScope();

@@ -1,7 +1,9 @@
 using Dsd.Features;
 using static TorchSharp.torch;
+using Dsd.Training;
+using Dsd.Training.Restoration;
 
-namespace Dsd.Training;
+namespace Dsd.Training.Regressor;
 
 /// <summary>
 /// Where training batches come from. Sample k of the run is item <c>order[k mod Count]</c> of epoch k / Count, each epoch a

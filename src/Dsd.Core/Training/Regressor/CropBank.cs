@@ -1,8 +1,10 @@
 using Dsd.Features;
 using Dsd.Serialization;
 using static TorchSharp.torch;
+using Dsd.Training;
+using Dsd.Training.Restoration;
 
-namespace Dsd.Training;
+namespace Dsd.Training.Regressor;
 
 /// <summary>
 /// Precomputed (psi input, targets) pairs for a fixed set of crops: entry j is a random crop of side crop·α of image

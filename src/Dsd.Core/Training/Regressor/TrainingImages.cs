@@ -1,7 +1,9 @@
 using Dsd.Imaging;
 using static TorchSharp.torch;
+using Dsd.Training;
+using Dsd.Training.Restoration;
 
-namespace Dsd.Training;
+namespace Dsd.Training.Regressor;
 
 /// <summary>
 /// Training or validation images held as 8-bit [3,H,W] tensors (a quarter of float32's memory), in a fixed order

@@ -1,7 +1,9 @@
-namespace Dsd.Training;
+using Dsd.Training;
+using Dsd.Training.Restoration;
+namespace Dsd.Training.Regressor;
 
 /// <summary>
-/// Settings of a psi training run (SPEC §3); defaults follow the reference recipe (batch 16, 80×80 inputs, Adam lr 2e-4,
+/// Settings of a psi training run (docs/method.md §3); defaults follow the reference recipe (batch 16, 80×80 inputs, Adam lr 2e-4,
 /// ×0.5 step decay). Stored in every checkpoint, so a resumed run continues with exactly these values.
 /// </summary>
 public sealed record RegressorTrainingConfig
@@ -18,7 +20,9 @@ public sealed record RegressorTrainingConfig
     /// <summary>Side of psi's input crop; the full-resolution crop that gives the targets is Crop·α.</summary>
     public int Crop { get; init; } = 80;
 
-    public int Batch { get; init; } = 16;
+    /// <summary>Crops per step (stored as "Batch" in checkpoints written before the option names were unified).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("Batch")]
+    public int BatchSize { get; init; } = 16;
 
     /// <summary>Total optimiser steps; when null, <see cref="Epochs"/> × items per epoch / batch.</summary>
     public long? Steps { get; init; }
@@ -26,10 +30,12 @@ public sealed record RegressorTrainingConfig
     /// <summary>Epochs (passes over the images, or over the bank); used when <see cref="Steps"/> is null.</summary>
     public double? Epochs { get; init; }
 
-    public double LearningRate { get; init; } = 2e-4;
+    [System.Text.Json.Serialization.JsonPropertyName("LearningRate")]
+    public double Lr { get; init; } = 2e-4;
 
     /// <summary>Learning-rate factor at each decay.</summary>
-    public double Gamma { get; init; } = 0.5;
+    [System.Text.Json.Serialization.JsonPropertyName("Gamma")]
+    public double LrGamma { get; init; } = 0.5;
 
     /// <summary>Steps between decays; when null, 40% of the total (the reference decays at epoch 800 of 2000).</summary>
     public long? LrStep { get; init; }
@@ -54,8 +60,8 @@ public sealed record RegressorTrainingConfig
     /// <summary>Fills in the derived defaults for a source of <paramref name="itemsPerEpoch"/> items.</summary>
     public RegressorTrainingConfig Resolve(int itemsPerEpoch)
     {
-        var perEpoch = Math.Max(1, (long)Math.Ceiling((double)itemsPerEpoch / Batch));
-        var steps = Steps ?? (long)Math.Ceiling((Epochs ?? 1) * itemsPerEpoch / Batch);
+        var perEpoch = Math.Max(1, (long)Math.Ceiling((double)itemsPerEpoch / BatchSize));
+        var steps = Steps ?? (long)Math.Ceiling((Epochs ?? 1) * itemsPerEpoch / BatchSize);
         return this with
         {
             Steps = Math.Max(1, steps),
@@ -69,11 +75,11 @@ public sealed record RegressorTrainingConfig
     {
         if (Alpha is not (2 or 4)) Fail("alpha", "must be 2 or 4");
         if (Crop < 8) Fail("crop", "must be at least 8");
-        if (Batch < 2) Fail("batch", "must be at least 2 (BatchNorm needs more than one sample)");
+        if (BatchSize < 2) Fail("batch-size", "must be at least 2 (BatchNorm needs more than one sample)");
         if (Steps is < 1) Fail("steps", "must be positive");
         if (Epochs is not null && !(Epochs > 0)) Fail("epochs", "must be positive");
-        if (!(LearningRate > 0)) Fail("lr", "must be positive");
-        if (!(Gamma > 0 && Gamma <= 1)) Fail("gamma", "must be in (0, 1]");
+        if (!(Lr > 0)) Fail("lr", "must be positive");
+        if (!(LrGamma > 0 && LrGamma <= 1)) Fail("lr-gamma", "must be in (0, 1]");
         if (LrStep is < 1) Fail("lr-step", "must be positive");
         if (!(Ema >= 0 && Ema < 1)) Fail("ema", "must be in [0, 1)");
         if (Bank < 0) Fail("bank", "must be 0 (on the fly) or positive");

@@ -1,10 +1,12 @@
-namespace Dsd.Training;
+using Dsd.Training;
+using Dsd.Training.Restoration;
+namespace Dsd.Training.Regressor;
 
 /// <summary>
 /// The loop's counters and running sums, saved in each checkpoint. With the seed (in the config) and <see cref="Step"/>
 /// this is the whole random state: every random number of step s comes from streams keyed by (seed, s).
 /// </summary>
-public sealed class TrainingState
+public sealed class RegressorState
 {
     /// <summary>Optimiser steps completed (= Adam's t = weight-average updates).</summary>
     public long Step { get; set; }

@@ -3,15 +3,17 @@ using Dsd.Serialization;
 using Dsd.Training;
 using Xunit;
 using static TorchSharp.torch;
+using Dsd.Training.Restoration;
+using Dsd.Training.Regressor;
 
 namespace Dsd.Tests.Training;
 
 [Collection(SerialCollection.Name)]
-public sealed class TrainerTests
+public sealed class RestorationTrainerTests
 {
     static readonly Lazy<string> Data = new(() => TrainingDataTests.HrFolder(count: 3, h: 72, w: 68));
 
-    static TrainingConfig Tiny(string outDir, int steps) => new()
+    static RestorationTrainingConfig Tiny(string outDir, int steps) => new()
     {
         Task = "sr",
         Train = Data.Value,
@@ -35,21 +37,21 @@ public sealed class TrainerTests
     [Fact]
     public void InterruptedAndResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne()
     {
-        var vgg = GoldenSet.Random.Vgg;
+        var vgg = GoldenSet.Random.VggWeights;
         var straight = NewDir();
-        new Trainer(Tiny(straight, 4), vgg).Run();
+        new RestorationTrainer(Tiny(straight, 4), vgg).Run();
 
         var split = NewDir();
         using var cancel = new CancellationTokenSource();
-        var first = new Trainer(Tiny(split, 4), vgg) { Log = line => { if (line.StartsWith("step 2/", StringComparison.Ordinal)) cancel.Cancel(); } }
+        var first = new RestorationTrainer(Tiny(split, 4), vgg) { Log = line => { if (line.StartsWith("step 2/", StringComparison.Ordinal)) cancel.Cancel(); } }
             .Run(cancel: cancel.Token);
         Assert.True(first.Interrupted);
         Assert.Equal(2, first.Step);
-        var resumed = new Trainer(Tiny(split, 4), vgg).Run(resume: Path.Combine(split, "last.json"));
+        var resumed = new RestorationTrainer(Tiny(split, 4), vgg).Run(resume: Path.Combine(split, "last.json"));
         Assert.False(resumed.Interrupted);
         Assert.Equal(4, resumed.Step);
 
-        foreach (var file in new[] { "last.safetensors", "last.state.safetensors" })
+        foreach (var file in new[] { "last.safetensors", CheckpointCommit.StateFileName("last", 4) })
         {
             var a = SafeTensors.Load(Path.Combine(straight, file));
             var b = SafeTensors.Load(Path.Combine(split, file));
@@ -66,18 +68,19 @@ public sealed class TrainerTests
     {
         var dir = NewDir();
         var config = Tiny(dir, 2) with { Dsd = 0, Ema = 0, Val = Data.Value, ValEvery = 1, Samples = 1 };
-        var result = new Trainer(config, GoldenSet.Random.Vgg).Run();
+        var result = new RestorationTrainer(config, GoldenSet.Random.VggWeights).Run();
 
         Assert.NotNull(result.LastScores);
         Assert.True(double.IsFinite(result.LastScores!.PsnrY));
         Assert.NotNull(result.LastScores.Dsd);
-        foreach (var file in new[] { "last.safetensors", "last.state.safetensors", "last.json", "best.safetensors", "best.json", "train.csv", "val.csv" })
+        foreach (var file in new[] { "last.safetensors", CheckpointCommit.StateFileName("last", 2), "last.json", "best.safetensors", "best.json", "train.csv", "val.csv" })
             Assert.True(File.Exists(Path.Combine(dir, file)), file);
-        Assert.False(File.Exists(Path.Combine(dir, "best.state.safetensors")));
+        Assert.Empty(Directory.GetFiles(dir, "best.state*"));
+        Assert.Single(Directory.GetFiles(dir, "last.state*")); // older states are removed once the sidecar names the new one
         Assert.Equal(3, File.ReadAllLines(Path.Combine(dir, "val.csv")).Length);
         Assert.Equal(2, Directory.GetFiles(Path.Combine(dir, "samples")).Length);
         using var net = RestorationNetworks.Load(RestorationTask.SuperResolution, Path.Combine(dir, "last.json"));
-        var (saved, _) = TrainingCheckpoint.ReadSidecar(Path.Combine(dir, "last.safetensors"));
+        var (saved, _) = RestorationCheckpoint.ReadSidecar(Path.Combine(dir, "last.safetensors"));
         Assert.Equal(config, saved);
     }
 
@@ -85,10 +88,10 @@ public sealed class TrainerTests
     public void InitLoadsTheFirstStageWeights()
     {
         var first = NewDir();
-        new Trainer(Tiny(first, 1) with { Dsd = 0, Ema = 0 }).Run();
+        new RestorationTrainer(Tiny(first, 1) with { Dsd = 0, Ema = 0 }).Run();
         var second = NewDir();
         // lr so small the weights barely move: the second stage must start from the first stage's weights.
-        new Trainer(Tiny(second, 1) with { Dsd = 0, Ema = 0, Lr = 1e-12, Init = Path.Combine(first, "last.safetensors"), Seed = 9 }).Run();
+        new RestorationTrainer(Tiny(second, 1) with { Dsd = 0, Ema = 0, Lr = 1e-12, Init = Path.Combine(first, "last.safetensors"), Seed = 9 }).Run();
         var a = SafeTensors.Load(Path.Combine(first, "last.safetensors"));
         var b = SafeTensors.Load(Path.Combine(second, "last.safetensors"));
         Assert.All(a, kv => Assert.True((kv.Value - b[kv.Key]).abs().max().item<float>() < 1e-6f, kv.Key));
@@ -97,7 +100,7 @@ public sealed class TrainerTests
     [Fact]
     public void VggLossesWithoutVggWeightsFailClearly()
     {
-        var e = Assert.Throws<DsdException>(() => new Trainer(Tiny(NewDir(), 1)).Run());
+        var e = Assert.Throws<DsdException>(() => new RestorationTrainer(Tiny(NewDir(), 1)).Run());
         Assert.Equal(DsdErrorKind.Weights, e.Kind);
         Assert.Contains("VGG19", e.Message);
     }
@@ -105,10 +108,10 @@ public sealed class TrainerTests
     [Fact]
     public void StepAndCosineSchedules()
     {
-        var step = new Trainer(new TrainingConfig { Lr = 1, LrStep = 10, LrGamma = 0.5, Steps = 100 });
+        var step = new RestorationTrainer(new RestorationTrainingConfig { Lr = 1, LrStep = 10, LrGamma = 0.5, Steps = 100 });
         Assert.Equal(1, step.LearningRate(9));
         Assert.Equal(0.25, step.LearningRate(20));
-        var cosine = new Trainer(new TrainingConfig { Lr = 1, Schedule = "cosine", Steps = 100 });
+        var cosine = new RestorationTrainer(new RestorationTrainingConfig { Lr = 1, Schedule = "cosine", Steps = 100 });
         Assert.Equal(1, cosine.LearningRate(0), 12);
         Assert.Equal(0.5, cosine.LearningRate(50), 12);
     }
@@ -116,7 +119,7 @@ public sealed class TrainerTests
     [Fact]
     public void UnknownConfigKeysAreErrorsNamingTheFile()
     {
-        var e = Assert.Throws<DsdException>(() => TrainingConfig.FromJson("{\"stepz\": 3}", "run.json"));
+        var e = Assert.Throws<DsdException>(() => RestorationTrainingConfig.FromJson("{\"stepz\": 3}", "run.json"));
         Assert.Contains("run.json", e.Message);
     }
 }

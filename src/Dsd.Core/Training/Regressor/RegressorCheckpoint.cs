@@ -2,8 +2,10 @@ using System.Text.Json;
 using Dsd.Networks;
 using Dsd.Serialization;
 using static TorchSharp.torch;
+using Dsd.Training;
+using Dsd.Training.Restoration;
 
-namespace Dsd.Training;
+namespace Dsd.Training.Regressor;
 
 /// <summary>
 /// The files a psi training run writes in its output folder, each replaced atomically:
@@ -11,7 +13,7 @@ namespace Dsd.Training;
 /// <item><c>checkpoint.safetensors</c> — everything a resume needs, in one file so it can never be half-updated:
 /// <c>model/…</c> and <c>ema/…</c> (psi and its weight average, reference names), <c>adam/m/…</c>, <c>adam/v/…</c> (Adam's
 /// moments); metadata <c>config</c> (<see cref="RegressorTrainingConfig"/> as JSON) and <c>state</c>
-/// (<see cref="TrainingState"/> as JSON: step, running sums).</item>
+/// (<see cref="RegressorState"/> as JSON: step, running sums).</item>
 /// <item><c>psi.safetensors</c>, <c>psi_ema.safetensors</c> — the weights alone in the reference layout, for
 /// <c>dsd score --metrics noref-dsd --regressor</c>; metadata <c>alpha</c> and <c>step</c>.</item>
 /// <item><c>snapshots/step-NNNNNNN.safetensors</c> — the weights scored at each save (the average when one is kept), never
@@ -31,7 +33,7 @@ public static class RegressorCheckpoint
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
-    public static void Save(string folder, RegressorTrainingConfig config, TrainingState state,
+    public static void Save(string folder, RegressorTrainingConfig config, RegressorState state,
         NoReferenceRegressor model, NoReferenceRegressor? average, Adam adam)
     {
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -60,7 +62,7 @@ public static class RegressorCheckpoint
 
     /// <summary>The configuration and state stored in <paramref name="folder"/>'s checkpoint.</summary>
     /// <exception cref="DsdException">No checkpoint there (InvalidInput), or it is unreadable (Weights).</exception>
-    public static (RegressorTrainingConfig Config, TrainingState State) ReadHeader(string folder)
+    public static (RegressorTrainingConfig Config, RegressorState State) ReadHeader(string folder)
     {
         var path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
@@ -69,7 +71,7 @@ public static class RegressorCheckpoint
         try
         {
             var config = JsonSerializer.Deserialize<RegressorTrainingConfig>(meta["config"], Json)!;
-            var state = JsonSerializer.Deserialize<TrainingState>(meta["state"], Json)!;
+            var state = JsonSerializer.Deserialize<RegressorState>(meta["state"], Json)!;
             return (config, state);
         }
         catch (Exception e) when (e is KeyNotFoundException or JsonException)

@@ -1,13 +1,18 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Dsd.Dissimilarity;
+using Dsd.Quality;
+using Dsd.Weights;
+using Dsd.Training;
+using Dsd.Training.Regressor;
 
-namespace Dsd.Training;
+namespace Dsd.Training.Restoration;
 
 /// <summary>
 /// Everything one training run needs, read from a JSON file (snake_case keys) and overridable field by field from
-/// the command line. Defaults follow SPEC §5's ×4 SR recipe, PSNR stage (L1 only).
+/// the command line. Defaults follow docs/method.md §5's ×4 SR recipe, PSNR stage (L1 only).
 /// </summary>
-public sealed record TrainingConfig
+public sealed record RestorationTrainingConfig
 {
     /// <summary><c>sr</c> or <c>deblur</c>.</summary>
     public string Task { get; init; } = "sr";
@@ -99,12 +104,38 @@ public sealed record TrainingConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>The learning-rate schedule these settings describe.</summary>
+    public LearningRateSchedule LearningRates() => new(Schedule, Lr, LrStep, LrGamma, LrMin, Steps);
+
+    /// <summary>The settings the loss terms read (DSD layers and α, perceptual tap), with the resolved VGG19 weights.</summary>
+    public MetricOptions LossOptions(VggWeights? weights, TorchSharp.torch.Device device) => new()
+    {
+        VggWeights = weights,
+        Device = device,
+        Dsd = DsdOptions.Parse(DsdLayers, DsdAlphas, "dsd_layers/dsd_alphas"),
+        PerceptualLayer = PerceptualLayer,
+    };
+
+    /// <summary>The weight of each catalogue loss (<see cref="MetricCatalog.Losses"/>), read from the field named by its config key.</summary>
+    public IReadOnlyList<(MetricEntry Loss, double Weight)> LossWeights() =>
+        MetricCatalog.Losses.Select(e => (e, (double)WeightFields[e.ConfigKey].GetValue(this)!)).ToList();
+
+    /// <summary>The loss terms with a positive weight.</summary>
+    public IReadOnlyList<(MetricEntry Loss, double Weight)> ActiveLosses() => LossWeights().Where(l => l.Weight > 0).ToList();
+
+    // Loss weights are the double fields named like catalogue losses (l1, mse, perceptual, dsd, style, …): a loss
+    // added to the catalogue without its field here fails at start-up, not silently.
+    static readonly Dictionary<string, System.Reflection.PropertyInfo> WeightFields = MetricCatalog.Losses.ToDictionary(
+        e => e.ConfigKey,
+        e => typeof(RestorationTrainingConfig).GetProperties().SingleOrDefault(p => p.PropertyType == typeof(double) && JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name) == e.ConfigKey)
+            ?? throw new InvalidOperationException($"RestorationTrainingConfig has no weight field for the loss '{e.Name}'"));
+
     /// <summary>Parses a config; unknown keys are errors (a typo must not silently fall back to a default).</summary>
-    public static TrainingConfig FromJson(string json, string source)
+    public static RestorationTrainingConfig FromJson(string json, string source)
     {
         try
         {
-            return JsonSerializer.Deserialize<TrainingConfig>(json, Json) ?? throw new JsonException("null");
+            return JsonSerializer.Deserialize<RestorationTrainingConfig>(json, Json) ?? throw new JsonException("null");
         }
         catch (JsonException e)
         {
@@ -124,12 +155,15 @@ public sealed record TrainingConfig
         Require(!string.IsNullOrEmpty(Out), "out: an output folder is required");
         Require(Blocks >= 1 && Steps >= 1 && BatchSize >= 1 && Crop >= 1, "blocks, steps, batch_size and crop must be positive");
         Require(Lr > 0 && Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1 && Eps > 0, "lr must be positive, beta1 and beta2 in [0,1)");
-        Require(Schedule is "step" or "cosine", $"schedule: '{Schedule}' (use step or cosine)");
+        Require(LearningRateSchedule.Kinds.Contains(Schedule), $"schedule: '{Schedule}' (use step or cosine)");
         Require(LrStep >= 1 && LrGamma > 0, "lr_step must be positive and lr_gamma > 0");
         Require(Ema is >= 0 and < 1, "ema: a decay in [0,1), 0 for none");
         Require(ClipGrad >= 0, "clip_grad: 0 for none, else the largest gradient norm");
-        Require(new[] { L1, Mse, Perceptual, Dsd, Style, MultiScaleStyle, SlicedWasserstein, Contextual }.All(w => w >= 0), "loss weights must be ≥ 0");
-        Require(new[] { L1, Mse, Perceptual, Dsd, Style, MultiScaleStyle, SlicedWasserstein, Contextual }.Any(w => w > 0), "at least one loss weight must be positive");
+        var weights = LossWeights();
+        Require(weights.All(w => w.Weight >= 0 && double.IsFinite(w.Weight)), "loss weights must be ≥ 0");
+        Require(weights.Any(w => w.Weight > 0), $"at least one loss weight must be positive ({string.Join(", ", weights.Select(w => w.Loss.ConfigKey))})");
+        DsdOptions.Parse(DsdLayers, DsdAlphas, "dsd_layers/dsd_alphas");
+        if (PerceptualLayer is not null) Features.Vgg19Layers.IndexOf(PerceptualLayer);
         Require(ValEvery >= 1 && LogEvery >= 1 && Queue >= 1 && ValMax >= 0 && Samples >= 0 && SaveEvery >= 0, "val_every, log_every and queue must be positive");
         Require(BestMetric is "psnr-y" or "ssim" or "dsd", $"best_metric: '{BestMetric}' (use psnr-y, ssim or dsd)");
         Require(BlurKernel >= 1 && BlurKernel % 2 == 1 && BlurNoise >= 0, "blur_kernel must be odd and positive, blur_noise ≥ 0");
