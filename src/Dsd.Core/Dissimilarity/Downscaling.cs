@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Dsd.Dissimilarity;
 
-/// <summary>x↓α as the reference code computes it (SPEC §1).</summary>
+/// <summary>x↓α as the reference code computes it (docs/method.md §1).</summary>
 public static class Downscaling
 {
     /// <summary>

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Dsd.Dissimilarity;
 
-/// <summary>SPEC §2: D_DSD(x, y) = Σ_α Σ_l mean |DSD_α^l(x) − DSD_α^l(y)|. Lower means closer to the reference.</summary>
+/// <summary>docs/method.md §2: D_DSD(x, y) = Σ_α Σ_l mean |DSD_α^l(x) − DSD_α^l(y)|. Lower means closer to the reference.</summary>
 public static class DsdDistance
 {
     /// <summary>Per-image distance [B] between two fingerprints computed with the same options.</summary>

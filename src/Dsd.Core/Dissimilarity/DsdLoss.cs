@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Dsd.Dissimilarity;
 
 /// <summary>
-/// D_DSD as a training loss (SPEC §2, §5): gradients flow through the input and its downscaled copy; the target
+/// D_DSD as a training loss (docs/method.md §2, §5): gradients flow through the input and its downscaled copy; the target
 /// side carries none. Compute a target's fingerprint once with <see cref="Target"/> when it is reused.
 /// </summary>
 public sealed class DsdLoss(Vgg19Features vgg, DsdOptions? options = null)

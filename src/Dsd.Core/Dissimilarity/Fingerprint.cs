@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Dsd.Dissimilarity;
 
 /// <summary>
-/// The DSD fingerprint (SPEC §1): for every α and layer l, DSD_α^l(x) = G(φ_l(x)) − G(φ_l(x↓α)), a [B,C,C] tensor.
+/// The DSD fingerprint (docs/method.md §1): for every α and layer l, DSD_α^l(x) = G(φ_l(x)) − G(φ_l(x↓α)), a [B,C,C] tensor.
 /// Differentiable in the image when computed with gradients enabled. Owns its tensors: dispose it when cached.
 /// </summary>
 public sealed class Fingerprint : IDisposable
@@ -53,7 +53,7 @@ public sealed class Fingerprint : IDisposable
         foreach (var t in activations.Values) t.Dispose();
     }
 
-    /// <summary>‖DSD_α^l‖₁ as SPEC §1 defines it: the mean absolute entry, per image ([B]).</summary>
+    /// <summary>‖DSD_α^l‖₁ as docs/method.md §1 defines it: the mean absolute entry, per image ([B]).</summary>
     public Tensor MeanAbs(double alpha, string layer)
     {
         var m = this[alpha, layer];

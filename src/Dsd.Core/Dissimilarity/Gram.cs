@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace Dsd.Dissimilarity;
 
-/// <summary>SPEC §1: G(F) = F·Fᵀ / (C·H·W), with F [B,C,H,W] viewed as [B,C,H·W]; result [B,C,C].</summary>
+/// <summary>docs/method.md §1: G(F) = F·Fᵀ / (C·H·W), with F [B,C,H,W] viewed as [B,C,H·W]; result [B,C,C].</summary>
 public static class Gram
 {
     /// <remarks>

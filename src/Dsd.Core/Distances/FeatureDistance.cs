@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Dsd.Distances;
 
 /// <summary>
-/// The shape every VGG-feature distance shares (SPEC §6): a per-image distance [B] between an input and a target
+/// The shape every VGG-feature distance shares (docs/method.md §6): a per-image distance [B] between an input and a target
 /// batch, and the training loss as its batch mean. Gradients flow to the input only; the target side is detached.
 /// Lower is better for all of them.
 /// </summary>

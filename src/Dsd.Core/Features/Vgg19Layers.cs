@@ -1,7 +1,7 @@
 namespace Dsd.Features;
 
 /// <summary>
-/// Names of torchvision's <c>vgg19().features</c> modules (indices 0..36), as SPEC §1 lists them; the convolutions'
+/// Names of torchvision's <c>vgg19().features</c> modules (indices 0..36), as docs/method.md §1 lists them; the convolutions'
 /// shapes are in <see cref="Weights.Vgg19Layout"/>.
 /// </summary>
 public static class Vgg19Layers

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Dsd.Networks;
 
 /// <summary>
-/// The deblurring network of SPEC §4: xSRResNet without the upsampling stages. 5×5 conv 3→64 + LeakyReLU(0.1);
+/// The deblurring network of docs/method.md §4: xSRResNet without the upsampling stages. 5×5 conv 3→64 + LeakyReLU(0.1);
 /// <c>blocks</c> × <see cref="XResBlock"/>; 3×3 conv + LeakyReLU(0.1); 5×5 conv 64→3; plus the input (global
 /// residual — an assumption, the paper does not say). Parameter names follow xSRResNet's.
 /// </summary>

@@ -77,7 +77,7 @@ public static class NetworkWeights
     public static long ParameterCount(nn.Module module) =>
         module.parameters().DistinctBy(p => p.Handle).Sum(p => p.numel());
 
-    /// <summary>Kaiming-normal (fan_in, ReLU gain) conv weights and zero biases, the restoration networks' init (SPEC §4).</summary>
+    /// <summary>Kaiming-normal (fan_in, ReLU gain) conv weights and zero biases, the restoration networks' init (docs/method.md §4).</summary>
     internal static void KaimingInitConvs(nn.Module module)
     {
         using var noGrad = no_grad();

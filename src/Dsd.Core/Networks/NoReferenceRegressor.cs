@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Dsd.Networks;
 
 /// <summary>
-/// psi, the no-reference regressor of SPEC §3: a squeeze-and-excitation ResNet that sees a downscaled image y↓α and
+/// psi, the no-reference regressor of docs/method.md §3: a squeeze-and-excitation ResNet that sees a downscaled image y↓α and
 /// predicts ‖DSD_α^l(y)‖₁ (mean absolute entry) of a natural image for l = <see cref="Layers"/>. 5×5 conv 3→32 + BN +
 /// ReLU; six stages of two <see cref="SeResidualBlock"/>s (widths 32,32,64,64,128,128; stride 1 then 2); global
 /// average pool; Linear 128→32, LeakyReLU(0.1), Linear 32→4. Parameter and buffer names equal the reference

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Dsd.Networks;
 
 /// <summary>
-/// Basic residual block of psi (SPEC §3): relu(bn2(conv2(relu(bn1(conv1(x))))) + se(shortcut(x))), 3×3 convs without
+/// Basic residual block of psi (docs/method.md §3): relu(bn2(conv2(relu(bn1(conv1(x))))) + se(shortcut(x))), 3×3 convs without
 /// bias, a 1×1 conv + BN projection (<c>downsample</c>) where stride or width changes. As in the reference, the SE
 /// gate acts on the shortcut, not on the residual branch, and it is one module shared by all blocks of a stage.
 /// </summary>

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Dsd.Networks;
 
 /// <summary>
-/// xResBlock (SPEC §4): x + conv2(xUnit(conv1(x))), 3×3 convs without bias. Names: <c>conv1</c>, <c>conv2</c>,
+/// xResBlock (docs/method.md §4): x + conv2(xUnit(conv1(x))), 3×3 convs without bias. Names: <c>conv1</c>, <c>conv2</c>,
 /// <c>xunit.features.0</c>.
 /// </summary>
 public sealed class XResBlock : nn.Module<Tensor, Tensor>

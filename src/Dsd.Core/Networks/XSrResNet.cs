@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Dsd.Networks;
 
 /// <summary>
-/// xSRResNet, the ×4 super-resolution generator of SPEC §4 (supplementary Table 4): 5×5 conv 3→64 + LeakyReLU(0.1);
+/// xSRResNet, the ×4 super-resolution generator of docs/method.md §4 (supplementary Table 4): 5×5 conv 3→64 + LeakyReLU(0.1);
 /// <c>blocks</c> × <see cref="XResBlock"/>; two sub-pixel ×2 stages; 3×3 conv + LeakyReLU(0.1); 5×5 conv 64→3; plus
 /// the bilinearly upsampled input, so the network learns only the residual detail.
 /// Parameter names equal the reference (<c>image_to_features</c>, <c>features.K</c>, <c>usample.K.conv</c>,

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Dsd.Networks;
 
 /// <summary>
-/// Slim xUnit activation (SPEC §4): a = sigmoid(depthwise 7×7 conv(x) + bias), output x·a. A spatial, learnable
+/// Slim xUnit activation (docs/method.md §4): a = sigmoid(depthwise 7×7 conv(x) + bias), output x·a. A spatial, learnable
 /// gate in place of ReLU. Parameter names as the reference: <c>features.0.weight|bias</c>.
 /// </summary>
 public sealed class XUnit : nn.Module<Tensor, Tensor>

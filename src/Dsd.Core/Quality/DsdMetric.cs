@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Dsd.Quality;
 
 /// <summary>
-/// The full-reference DSD distance (SPEC §2) as a metric. The fingerprint of the last reference is kept, so scoring
+/// The full-reference DSD distance (docs/method.md §2) as a metric. The fingerprint of the last reference is kept, so scoring
 /// many distorted images against one reference computes it once.
 /// </summary>
 public sealed class DsdMetric(Vgg19Features vgg, DsdOptions? options = null) : IQualityMetric, IDisposable

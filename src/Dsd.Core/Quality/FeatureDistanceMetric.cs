@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Dsd.Quality;
 
-/// <summary>A VGG-feature distance of SPEC §6 (style, sliced Wasserstein, perceptual, contextual) used as a metric.</summary>
+/// <summary>A VGG-feature distance of docs/method.md §6 (style, sliced Wasserstein, perceptual, contextual) used as a metric.</summary>
 public sealed class FeatureDistanceMetric(string name, FeatureDistance distance) : IQualityMetric
 {
     public string Name { get; } = name;

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Dsd.Quality;
 
 /// <summary>
-/// The no-reference DSD quality measure (SPEC §3): psi predicts from y↓α the DSD norms a natural image would have,
+/// The no-reference DSD quality measure (docs/method.md §3): psi predicts from y↓α the DSD norms a natural image would have,
 /// and the score is how far the image's measured norms are from that prediction,
 /// Q_α(y) = (1/4) Σ_l |psi_l(y↓α) − ‖DSD_α^l(y)‖₁|. Lower is more natural. The paper averages over the four layers;
 /// the reference evaluator sums them, which is 4 × this score (<see cref="NoReferenceDsdResult.SumOverLayers"/>).

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Dsd.Tests.Dissimilarity;
 
-/// <summary>SPEC §1–2 against the authors' code: fingerprints and DSD losses (golden fingerprint/*, loss/dsd_*).</summary>
+/// <summary>docs/method.md §1–2 against the authors' code: fingerprints and DSD losses (golden fingerprint/*, loss/dsd_*).</summary>
 public class FingerprintGoldenTests
 {
     static readonly string[] Layers = ["relu1_2", "relu2_1", "relu2_2", "relu3_1"];

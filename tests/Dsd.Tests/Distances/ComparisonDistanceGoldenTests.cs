@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Dsd.Tests.Distances;
 
-/// <summary>SPEC §6 distances against the authors' loss modules (golden loss/*): value to 1e-4, input gradient to 1e-3.</summary>
+/// <summary>docs/method.md §6 distances against the authors' loss modules (golden loss/*): value to 1e-4, input gradient to 1e-3.</summary>
 public class ComparisonDistanceGoldenTests
 {
     public static TheoryData<string> Cases => new() { "style", "sliced_wasserstein", "perceptual_relu2_2", "contextual_relu2_1" };

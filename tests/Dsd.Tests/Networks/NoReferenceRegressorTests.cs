@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Dsd.Tests.Networks;
 
-/// <summary>SPEC §3: psi's names, size and forward pass against the authors' regressor (golden regressor/*, noref/*).</summary>
+/// <summary>docs/method.md §3: psi's names, size and forward pass against the authors' regressor (golden regressor/*, noref/*).</summary>
 public class NoReferenceRegressorTests
 {
     static NoReferenceRegressor Golden()

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Dsd.Tests.Networks;
 
-/// <summary>SPEC §4: xSRResNet's shape, names and forward pass against the authors' generator (golden xsrresnet/*).</summary>
+/// <summary>docs/method.md §4: xSRResNet's shape, names and forward pass against the authors' generator (golden xsrresnet/*).</summary>
 public class XSrResNetTests
 {
     static XSrResNet Golden()

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace Dsd.Tests.Quality;
 
-/// <summary>SPEC §3: the no-reference DSD against the authors' evaluator (golden noref/*).</summary>
+/// <summary>docs/method.md §3: the no-reference DSD against the authors' evaluator (golden noref/*).</summary>
 public class NoReferenceDsdTests
 {
     static NoReferenceDsd Metric(GoldenSet golden, int? tile = null)

@@ -9,7 +9,7 @@ using Dsd.Training.Restoration;
 namespace Dsd.Training.Regressor;
 
 /// <summary>
-/// One training example of psi (SPEC §3): a random full-resolution crop x of side crop·α (random position, random
+/// One training example of psi (docs/method.md §3): a random full-resolution crop x of side crop·α (random position, random
 /// horizontal flip, 8-bit dequantisation noise (x·255 + U(0,1))/256), psi's input x↓α of side crop, and the targets
 /// ‖DSD_α^l(x)‖₁ for l = <see cref="NoReferenceRegressor.Layers"/>. Because the flip and noise are applied to x before
 /// both the downscaling and the fingerprint, the targets belong exactly to the pixels psi sees.
