@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Dsd.Serialization;
+using Dsd.Tests.Training;
+using Xunit;
+
+namespace Dsd.Tests.Cli;
+
+/// <summary>
+/// A kill -9 at any moment never costs a training run its exactness: the real executable is killed (SIGKILL) just
+/// before each file write of the first saves becomes visible (DSD_TEST_KILL_AT_WRITE) and at random moments, then
+/// resumed from whatever is on disk; every run must end with weights bitwise equal to an uninterrupted run's.
+/// </summary>
+public class CrashResumeTests
+{
+    const int Steps = 5;
+
+    static (int Code, string Err) Dsd(string outDir, string data, bool resume, int killAtWrite = 0, int killAfterMs = 0)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dsd.dll"));
+        string[] args = resume
+            ? ["train", "sr", "--resume", Path.Combine(outDir, "last.json")]
+            : ["train", "sr", "--train", data, "--out", outDir, "--steps", $"{Steps}", "--blocks", "1", "--batch-size", "2", "--crop", "8",
+               "--ema", "0.5", "--lr-step", "2", "--save-every", "1", "--log-every", "1", "--seed", "3"];
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["OMP_NUM_THREADS"] = "1"; // bitwise equality needs the same thread count in every process
+        start.Environment["MKL_NUM_THREADS"] = "1";
+        if (killAtWrite > 0) start.Environment["DSD_TEST_KILL_AT_WRITE"] = $"{killAtWrite}";
+        using var process = Process.Start(start)!;
+        var err = process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+        if (killAfterMs > 0 && !process.WaitForExit(killAfterMs)) process.Kill(); // SIGKILL
+        process.WaitForExit();
+        return (process.ExitCode, err.Result);
+    }
+
+    /// <summary>Runs to the end from whatever a killed run left: resume from its checkpoint, or start again when none was committed.</summary>
+    static void Finish(string outDir, string data)
+    {
+        var resume = File.Exists(Path.Combine(outDir, "last.json"));
+        var (code, err) = Dsd(outDir, data, resume);
+        Assert.True(code == 0, $"{(resume ? "resume" : "restart")} failed ({code}): {err}");
+    }
+
+    static Dictionary<string, TorchSharp.torch.Tensor> Weights(string dir) => SafeTensors.Load(Path.Combine(dir, "last.safetensors"));
+
+    [Fact]
+    public void SigkillAtEveryWriteAndAtRandomMomentsStillEndsExactly()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var data = TrainingDataTests.HrFolder(count: 2, h: 40, w: 40);
+        var straight = Directory.CreateTempSubdirectory("dsd-crash-straight-").FullName;
+        Assert.Equal(0, Dsd(straight, data, resume: false).Code);
+        var expected = Weights(straight);
+
+        var kills = 0;
+        // Writes 1–2 are the CSV logs; each save then writes weights, .pth, state, sidecar: 3–6 (step 1), 7–10 (step 2).
+        var points = Enumerable.Range(1, 10).Select(k => (Write: k, Ms: 0))
+            .Concat(new Random(7).GetItems([1500, 2500, 3500, 4500], 3).Select(ms => (Write: 0, Ms: ms)));
+        foreach (var (write, ms) in points)
+        {
+            var dir = Directory.CreateTempSubdirectory("dsd-crash-").FullName;
+            var (code, err) = Dsd(dir, data, resume: false, write, ms);
+            if (code != 0) kills++;
+            Assert.True(write == 0 || code == 137, $"write {write}: expected a SIGKILL (137), got {code}: {err}");
+            if (code != 0) Finish(dir, data);
+            var actual = Weights(dir);
+            Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+            foreach (var (key, t) in expected)
+                Assert.True(t.eq(actual[key]).all().item<bool>(), $"killed at write {write} / {ms} ms: {key} differs after resuming");
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp", SearchOption.AllDirectories));
+            Assert.Single(Directory.GetFiles(dir, "last.state*"));
+        }
+        Assert.True(kills >= 10, $"only {kills} runs were killed");
+    }
+}
