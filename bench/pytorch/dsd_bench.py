@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Independent PyTorch twin of the Dsd.Bench items (same images, same thread count, same JSON line on stdout).
 
-Written from docs/method.md.md, not from the C# code: a tiny safetensors reader, VGG19 features (torchvision layout),
+Written from the method (docs/method.md), not from the C# code: a tiny safetensors reader, VGG19 features (torchvision layout),
 MATLAB-compatible strided bicubic downscale x↓α (4α taps, symmetric padding 1.5α, stride α), Gram, DSD, and an
 xSRResNet for the training step and ×4 inference. Needs Debian's python3-torch (and PIL, numpy), e.g.
     apt-get install python3-torch libopenblas0-pthread

@@ -21,7 +21,7 @@ public static class TestPaths
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
             {
                 var candidate = Path.Combine(dir.FullName, "shared");
-                if (File.Exists(Path.Combine(candidate, "docs/method.md.md"))) return candidate;
+                if (File.Exists(Path.Combine(candidate, "SPEC.md"))) return candidate;
             }
             return null;
         }

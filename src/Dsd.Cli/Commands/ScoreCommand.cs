@@ -25,6 +25,7 @@ internal static class ScoreCommand
             var request = Parse(parse, o);
             var plan = ImagePairs.Plan(request.Dist, request.Ref, request.DistSuffix, request.RefSuffix);
             foreach (var w in plan.Warnings) CliRunner.Warn(w);
+            if (plan.Pairs.Count > 1) CliRunner.Info($"{plan.Pairs.Count} {(request.Ref is null ? "images" : "pairs")} to score");
             using var weights = ResolveWeights(request);
             var options = request.Options with { VggWeights = weights };
             var metrics = request.Metrics.Select(e => MetricCatalog.Create(e, options)).ToList();
@@ -49,8 +50,8 @@ internal static class ScoreCommand
             DefaultValueFactory = _ => "dsd",
             HelpName = "LIST",
         };
-        public readonly Option<string> Format = new("--format") { Description = "table, csv or json (on stdout, or --out)", DefaultValueFactory = _ => "table" };
-        public readonly Option<string?> Out = new("--out") { Description = "Write the results to FILE (written atomically) instead of stdout", HelpName = "FILE" };
+        public readonly Option<string> Format = new("--format") { Description = "table, csv or json (default: from --out's extension, else table on stdout)", DefaultValueFactory = _ => "table" };
+        public readonly Option<string?> Out = new("--out") { Description = "Write the results to FILE (atomically) in --format, or the format its extension names (.json, .csv)", HelpName = "FILE" };
         public readonly Option<int?> Crop = new("--crop") { Description = "Score random N×N crops instead of whole images", HelpName = "N" };
         public readonly Option<int> NumCrops = new("--num-crops") { Description = "Crops per pair with --crop (averaged)", DefaultValueFactory = _ => 1, HelpName = "K" };
         public readonly Option<int> BatchSize = new("--batch-size") { Description = "Crops per forward pass with --crop (more is faster, uses more memory)", DefaultValueFactory = _ => 4, HelpName = "B" };
@@ -112,8 +113,21 @@ internal static class ScoreCommand
             NoReferenceTile = parse.GetValue(o.NorefTile),
         };
         if (options.PerceptualLayer is { } layer) Features.Vgg19Layers.IndexOf(layer);
+        var output = parse.GetValue(o.Out);
         return new ScoreRequest(parse.GetValue(o.Dist)!, refPath, parse.GetValue(o.DistSuffix)!, parse.GetValue(o.RefSuffix)!, metrics, options,
-            crops, parse.GetValue(o.Format)!, parse.GetValue(o.Out), parse.GetValue(o.Strict), parse);
+            crops, OutputFormat(parse, o, output), output, parse.GetValue(o.Strict), parse);
+    }
+
+    /// <summary>--format when given; else the one --out's extension names; else a table (CSV into a file without a known extension).</summary>
+    static string OutputFormat(ParseResult parse, ScoreOptions o, string? output)
+    {
+        if (parse.GetResult(o.Format) is { Implicit: false } || output is null) return parse.GetValue(o.Format)!;
+        return Path.GetExtension(output).ToLowerInvariant() switch
+        {
+            ".json" => "json",
+            ".csv" => "csv",
+            _ => "table",
+        };
     }
 
     /// <summary>The VGG19 weights the metrics need (the embedded subset up to relu3_1), or null when none runs VGG19.</summary>

@@ -30,6 +30,7 @@ internal sealed class ScoreReport(IReadOnlyList<IQualityMetric> metrics, IReadOn
             ["summary"] = Summaries().ToDictionary(kv => kv.Key, kv => new Dictionary<string, object?>
             {
                 ["mean"] = Json(kv.Value.Mean), ["std"] = Json(kv.Value.Std), ["median"] = Json(kv.Value.Median), ["n"] = kv.Value.N,
+                ["infinite"] = kv.Value.Infinite,
             }),
             ["metrics"] = metrics.ToDictionary(m => m.Name, m => new Dictionary<string, object> { ["lower_is_better"] = m.LowerIsBetter }),
             ["settings"] = settings,
@@ -44,7 +45,7 @@ internal sealed class ScoreReport(IReadOnlyList<IQualityMetric> metrics, IReadOn
         foreach (var r in results)
         {
             var cells = new List<string> { Csv(r.Pair.Reference ?? ""), Csv(r.Pair.Distorted) };
-            cells.AddRange(metrics.Select(m => r.Scores.TryGetValue(m.Name, out var v) ? v.ToString("R", CultureInfo.InvariantCulture) : ""));
+            cells.AddRange(metrics.Select(m => r.Scores.TryGetValue(m.Name, out var v) ? ScoreSummary.Format(v) : ""));
             cells.Add(Csv(r.Error ?? ""));
             sb.AppendLine(string.Join(",", cells));
         }
@@ -66,11 +67,13 @@ internal sealed class ScoreReport(IReadOnlyList<IQualityMetric> metrics, IReadOn
         foreach (var (name, s) in Summaries())
             summary.AddRow($"{name} {(metrics.First(m => m.Name == name).LowerIsBetter ? "↓" : "↑")}", Number(s.Mean), Number(s.Std), Number(s.Median), s.N.ToString(CultureInfo.InvariantCulture));
         console.Write(summary);
+        foreach (var (name, s) in Summaries().Where(kv => kv.Value.Infinite > 0))
+            console.MarkupLine(Markup.Escape($"{name}: {s.Infinite} infinite score(s) (identical images) left out of the summary"));
     }
 
-    static string Number(double v) => double.IsNaN(v) ? "–" : v.ToString("G6", CultureInfo.InvariantCulture);
+    static string Number(double v) => double.IsNaN(v) ? "–" : ScoreSummary.Format(v, "G6");
 
-    /// <summary>JSON has no NaN/∞: infinity (PSNR of identical images) becomes the string "inf", NaN null.</summary>
+    /// <summary>JSON has no NaN/∞: infinity (PSNR of identical images) becomes the string "inf" (as in CSV and tables), NaN null.</summary>
     static object? Json(double v) => double.IsNaN(v) ? null : double.IsInfinity(v) ? (v > 0 ? "inf" : "-inf") : v;
 
     static string Csv(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;

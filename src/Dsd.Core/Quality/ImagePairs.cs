@@ -42,7 +42,25 @@ public static class ImagePairs
         }
         foreach (var (stem, r) in refs.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             if (!dists.ContainsKey(stem)) warnings.Add($"{r}: no distorted image named {stem}{distortedSuffix}.* in {distorted}; skipped");
+        if (pairs.Count == 0)
+            throw new DsdException(DsdErrorKind.InvalidInput,
+                $"{distorted} and {reference}: no file names pair up ({dists.Count} distorted, {refs.Count} references){SuffixHint(dists.Keys, refs.Keys)}");
         return new PairingPlan(pairs, warnings);
+    }
+
+    /// <summary>
+    /// "; did you mean --dist-suffix _x2 (pairs 5)?" when the stems of one side are the other's plus a common ending,
+    /// e.g. baby_SRGAN.png beside baby.png.
+    /// </summary>
+    static string SuffixHint(IEnumerable<string> distStems, IEnumerable<string> refStems)
+    {
+        static (string Suffix, int Count)? Common(IReadOnlyCollection<string> longer, IReadOnlyCollection<string> shorter) =>
+            longer.SelectMany(l => shorter.Where(s => l.Length > s.Length && l.StartsWith(s, StringComparison.Ordinal)).Select(s => l[s.Length..]))
+                .GroupBy(x => x).Select(g => (g.Key, g.Count())).OrderByDescending(g => g.Item2).Cast<(string, int)?>().FirstOrDefault();
+        var (d, r) = (distStems.ToList(), refStems.ToList());
+        if (Common(d, r) is { } dist) return $"; did you mean --dist-suffix {dist.Suffix} (pairs {dist.Count})?";
+        if (Common(r, d) is { } refs) return $"; did you mean --ref-suffix {refs.Suffix} (pairs {refs.Count})?";
+        return "";
     }
 
     static List<string> List(string path, string option)

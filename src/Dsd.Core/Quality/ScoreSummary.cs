@@ -1,16 +1,24 @@
 namespace Dsd.Quality;
 
-/// <summary>Mean, sample standard deviation and median of one metric over the scored pairs.</summary>
-public sealed record ScoreSummary(double Mean, double Std, double Median, int N)
+/// <summary>
+/// Mean, sample standard deviation and median of one metric over the scored pairs with a finite score; ±∞ (PSNR of
+/// identical images) cannot enter a mean, so those pairs are counted in <see cref="Infinite"/> instead.
+/// </summary>
+public sealed record ScoreSummary(double Mean, double Std, double Median, int N, int Infinite = 0)
 {
     public static ScoreSummary Of(IReadOnlyCollection<double> values)
     {
         var finite = values.Where(double.IsFinite).Order().ToArray();
         var n = finite.Length;
-        if (n == 0) return new ScoreSummary(double.NaN, double.NaN, double.NaN, 0);
+        var infinite = values.Count(double.IsInfinity);
+        if (n == 0) return new ScoreSummary(double.NaN, double.NaN, double.NaN, 0, infinite);
         var mean = finite.Average();
         var std = n > 1 ? Math.Sqrt(finite.Sum(v => (v - mean) * (v - mean)) / (n - 1)) : 0;
         var median = n % 2 == 1 ? finite[n / 2] : (finite[n / 2 - 1] + finite[n / 2]) / 2;
-        return new ScoreSummary(mean, std, median, n);
+        return new ScoreSummary(mean, std, median, n, infinite);
     }
+
+    /// <summary>How every output writes a score: "inf"/"-inf" for infinities, round-trip digits otherwise.</summary>
+    public static string Format(double value, string format = "R") =>
+        double.IsPositiveInfinity(value) ? "inf" : double.IsNegativeInfinity(value) ? "-inf" : value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -33,6 +33,8 @@ public static class RegressorTrainer
         Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         config.Validate();
+        // Absolute folders in the checkpoint: a resume may run from any working directory.
+        config = config with { Data = config.Data.Select(Path.GetFullPath).ToList(), Validation = config.Validation.Select(Path.GetFullPath).ToList() };
         if (File.Exists(Path.Combine(folder, RegressorCheckpoint.FileName)))
             throw new DsdException(DsdErrorKind.InvalidInput,
                 $"{folder} already holds a checkpoint: pass --resume to continue it, or choose another --out");

@@ -26,7 +26,8 @@ public sealed class RestorationTrainer(RestorationTrainingConfig config, VggWeig
     /// <summary>Progress lines (the library does not write to the console; the CLI prints these).</summary>
     public Action<string>? Log { get; init; }
 
-    public RestorationTrainingConfig Config { get; } = config;
+    /// <summary>The run's settings, paths made absolute (checkpoints store them, so a resume works from any directory).</summary>
+    public RestorationTrainingConfig Config { get; } = config.WithAbsolutePaths();
 
     /// <param name="resume">A checkpoint ("last") to continue from, or null to start.</param>
     /// <param name="cancel">Stops after the current step, saving "last" first.</param>

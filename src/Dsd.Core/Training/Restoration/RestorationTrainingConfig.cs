@@ -104,6 +104,20 @@ public sealed record RestorationTrainingConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>
+    /// The same settings with every path absolute, as checkpoints store them, so that <c>--resume</c> works from any
+    /// working directory.
+    /// </summary>
+    public RestorationTrainingConfig WithAbsolutePaths() => this with
+    {
+        Train = Absolute(Train),
+        Val = Absolute(Val),
+        Out = Absolute(Out),
+        Init = Absolute(Init),
+    };
+
+    static string? Absolute(string? path) => string.IsNullOrEmpty(path) ? path : Path.GetFullPath(path);
+
     /// <summary>The learning-rate schedule these settings describe.</summary>
     public LearningRateSchedule LearningRates() => new(Schedule, Lr, LrStep, LrGamma, LrMin, Steps);
 
