@@ -2,9 +2,7 @@ using System.CommandLine;
 using Dsd.Imaging;
 using Dsd.Restoration;
 using static TorchSharp.torch;
-using Dsd.Training;
 using Dsd.Training.Restoration;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Cli.Commands;
 

@@ -8,7 +8,6 @@ using Dsd.Training;
 using Dsd.Quality;
 using Dsd.Weights;
 using Dsd.Training.Restoration;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Cli.Commands;
 

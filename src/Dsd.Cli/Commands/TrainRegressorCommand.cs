@@ -13,85 +13,66 @@ namespace Dsd.Cli.Commands;
 /// <summary><c>dsd train regressor</c>: trains psi, the no-reference regressor (docs/method.md §3), with checkpoints and resume.</summary>
 internal static class TrainRegressorCommand
 {
-    public static Command Create()
+    /// <summary>Every option of the command, defined once.</summary>
+    sealed class RegressorOptions
     {
-        var data = new Option<string?>("--data") { Description = "Folders of natural training images, comma-separated (required unless --resume)", HelpName = "DIR[,DIR…]" };
-        var alpha = new Option<int>("--alpha") { Description = "Downscale factor α psi is trained for", DefaultValueFactory = _ => 4 };
-        alpha.AcceptOnlyFromAmong("2", "4");
-        var crop = new Option<int>("--crop") { Description = "Side of psi's input crop; the targets come from the full-resolution crop of side crop·α", DefaultValueFactory = _ => 80, HelpName = "N" };
-        var batch = new Option<int>("--batch-size") { Description = "Crops per step", DefaultValueFactory = _ => 16, HelpName = "N" };
-        var oldBatch = CommonOptions.OldName(batch, "--batch");
-        var epochs = new Option<double?>("--epochs") { Description = "Passes over the images (or the bank); default 1 when --steps is absent", HelpName = "N" };
-        var steps = new Option<long?>("--steps") { Description = "Optimiser steps in all (overrides --epochs; with --resume, the new total)", HelpName = "N" };
-        var lr = new Option<double>("--lr") { Description = "Adam learning rate (betas 0.9, 0.999)", DefaultValueFactory = _ => 2e-4 };
-        var gamma = new Option<double>("--lr-gamma") { Description = "Learning-rate factor at each decay", DefaultValueFactory = _ => 0.5 };
-        var oldGamma = CommonOptions.OldName(gamma, "--gamma");
-        var lrStep = new Option<long?>("--lr-step") { Description = "Steps between decays (default 40% of the total)", HelpName = "N" };
-        var output = new Option<string>("--out") { Description = "Run folder: checkpoint.safetensors, psi.safetensors, psi_ema.safetensors, log.csv, snapshots/step-N.safetensors", DefaultValueFactory = _ => "runs/psi", HelpName = "DIR" };
-        var resume = new Option<string?>("--resume")
+        public readonly Option<string?> Data = new("--data") { Description = "Folders of natural training images, comma-separated (required unless --resume)", HelpName = "DIR[,DIR…]" };
+        public readonly Option<int> Alpha = new("--alpha") { Description = "Downscale factor α psi is trained for", DefaultValueFactory = _ => 4 };
+        public readonly Option<int> Crop = new("--crop") { Description = "Side of psi's input crop; the targets come from the full-resolution crop of side crop·α", DefaultValueFactory = _ => 80, HelpName = "N" };
+        public readonly Option<int> BatchSize = new("--batch-size") { Description = "Crops per step", DefaultValueFactory = _ => 16, HelpName = "N" };
+        public readonly Option<double?> Epochs = new("--epochs") { Description = "Passes over the images (or the bank); default 1 when --steps is absent", HelpName = "N" };
+        public readonly Option<long?> Steps = new("--steps") { Description = "Optimiser steps in all (overrides --epochs; with --resume, the new total)", HelpName = "N" };
+        public readonly Option<double> Lr = new("--lr") { Description = "Adam learning rate (betas 0.9, 0.999)", DefaultValueFactory = _ => 2e-4 };
+        public readonly Option<double> LrGamma = new("--lr-gamma") { Description = "Learning-rate factor at each decay", DefaultValueFactory = _ => 0.5 };
+        public readonly Option<long?> LrStep = new("--lr-step") { Description = "Steps between decays (default 40% of the total)", HelpName = "N" };
+        public readonly Option<string> Out = new("--out") { Description = "Run folder: checkpoint.safetensors, psi.safetensors, psi_ema.safetensors, log.csv, snapshots/step-N.safetensors", DefaultValueFactory = _ => "runs/psi", HelpName = "DIR" };
+        public readonly Option<string?> Resume = new("--resume")
         {
             Description = "Continue the run in DIR (or --out when DIR is left out) exactly (model, Adam, schedule, step, random streams) with its stored settings",
             HelpName = "DIR",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var val = new Option<string?>("--val") { Description = "Held-out folders for validation RMSE, comma-separated", HelpName = "DIR[,DIR…]" };
-        var valCrops = new Option<int>("--val-crops") { Description = "Fixed validation crops per validation image", DefaultValueFactory = _ => 4, HelpName = "K" };
-        var seed = new Option<long>("--seed") { Description = "Seed of the initial weights, crops, flips and noise", DefaultValueFactory = _ => 0 };
-        var ema = new Option<double>("--ema") { Description = "Keep an exponential moving average of the weights with this decay (e.g. 0.999); 0 = off", DefaultValueFactory = _ => 0 };
-        var bank = new Option<int>("--bank") { Description = "Precompute targets once for N fixed crops (0 = fresh crops and targets at every step)", DefaultValueFactory = _ => 0, HelpName = "N" };
-        var evalEvery = new Option<long?>("--eval-every") { Description = "Steps between log rows with validation (default one epoch)", HelpName = "N" };
-        var saveEvery = new Option<long>("--save-every") { Description = "Steps between checkpoints and weight snapshots (one is always written at the end)", DefaultValueFactory = _ => 500, HelpName = "N" };
-        var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (results are reproducible for a fixed count)", HelpName = "N" };
-        var device = CommonOptions.Device();
+        public readonly Option<string?> Val = new("--val") { Description = "Held-out folders for validation RMSE, comma-separated", HelpName = "DIR[,DIR…]" };
+        public readonly Option<int> ValCrops = new("--val-crops") { Description = "Fixed validation crops per validation image", DefaultValueFactory = _ => 4, HelpName = "K" };
+        public readonly Option<long> Seed = new("--seed") { Description = "Seed of the initial weights, crops, flips and noise", DefaultValueFactory = _ => 0 };
+        public readonly Option<double> Ema = new("--ema") { Description = "Keep an exponential moving average of the weights with this decay (e.g. 0.999); 0 = off", DefaultValueFactory = _ => 0 };
+        public readonly Option<int> Bank = new("--bank") { Description = "Precompute targets once for N fixed crops (0 = fresh crops and targets at every step)", DefaultValueFactory = _ => 0, HelpName = "N" };
+        public readonly Option<long?> EvalEvery = new("--eval-every") { Description = "Steps between log rows with validation (default one epoch)", HelpName = "N" };
+        public readonly Option<long> SaveEvery = new("--save-every") { Description = "Steps between checkpoints and weight snapshots (one is always written at the end)", DefaultValueFactory = _ => 500, HelpName = "N" };
+        public readonly Option<int?> Threads = new("--threads") { Description = "CPU threads for TorchSharp (results are reproducible for a fixed count)", HelpName = "N" };
+        public readonly Option<string> Device = CommonOptions.Device();
+        public readonly Option<string> VggWeights = VggWeightsOption.Create();
+        public readonly Option<int> OldBatch;
+        public readonly Option<double> OldGamma;
 
-        var command = new Command("regressor", "Train psi, the no-reference regressor: psi(x↓α) ≈ mean |DSD_α^l(x)| on random crops of natural images")
+        public RegressorOptions()
         {
-            data, alpha, crop, batch, epochs, steps, lr, gamma, lrStep, output, resume, val, valCrops, seed, ema, bank, evalEvery, saveEvery,
-            threads, device, VggWeightsOption.Create(), oldBatch, oldGamma,
-        };
+            Alpha.AcceptOnlyFromAmong("2", "4");
+            OldBatch = CommonOptions.OldName(BatchSize, "--batch");
+            OldGamma = CommonOptions.OldName(LrGamma, "--gamma");
+        }
+
+        /// <summary>The options a checkpoint stores (ignored, with a warning, when resuming).</summary>
+        public Option[] Stored => [Data, Alpha, Crop, BatchSize, Epochs, Lr, LrGamma, LrStep, Val, ValCrops, Seed, Ema, Bank, EvalEvery, SaveEvery, OldBatch, OldGamma];
+
+        public IEnumerable<Option> All => [.. Stored[..^2], Steps, Out, Resume, Threads, Device, VggWeights, OldBatch, OldGamma];
+    }
+
+    public static Command Create()
+    {
+        var o = new RegressorOptions();
+        var command = new Command("regressor", "Train psi, the no-reference regressor: psi(x↓α) ≈ mean |DSD_α^l(x)| on random crops of natural images");
+        foreach (var option in o.All) command.Options.Add(option);
         command.SetAction(parse => CliRunner.Run(() =>
         {
-            var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
-            if (parse.GetValue(threads) is { } n) TorchSharp.torch.set_num_threads(n);
-            var resuming = parse.GetResult(resume) is not null;
-            var folder = (resuming ? parse.GetValue(resume) : null) ?? parse.GetValue(output)!;
-            RegressorTrainingConfig? config = null;
-            if (resuming)
-            {
-                Option[] stored = [data, alpha, crop, batch, epochs, lr, gamma, lrStep, val, valCrops, seed, ema, bank, evalEvery, saveEvery, oldBatch, oldGamma];
-                var given = stored.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToList();
-                if (given.Count > 0)
-                    CliRunner.Warn($"--resume takes its settings from the checkpoint; ignoring {string.Join(", ", given)}");
-            }
-            else
-            {
-                var dataText = parse.GetValue(data) ?? throw new DsdException(DsdErrorKind.InvalidInput, "--data: required (the folders of training images)");
-                config = new RegressorTrainingConfig
-                {
-                    Data = CommonOptions.ParseList(dataText),
-                    Validation = parse.GetValue(val) is { } v ? CommonOptions.ParseList(v) : [],
-                    Alpha = parse.GetValue(alpha),
-                    Crop = parse.GetValue(crop),
-                    BatchSize = CommonOptions.GetRenamed(parse, batch, oldBatch),
-                    Steps = parse.GetValue(steps),
-                    Epochs = parse.GetValue(epochs),
-                    Lr = parse.GetValue(lr),
-                    LrGamma = CommonOptions.GetRenamed(parse, gamma, oldGamma),
-                    LrStep = parse.GetValue(lrStep),
-                    Seed = parse.GetValue(seed),
-                    Ema = parse.GetValue(ema),
-                    Bank = parse.GetValue(bank),
-                    ValidationCrops = parse.GetValue(valCrops),
-                    EvalEvery = parse.GetValue(evalEvery),
-                    SaveEvery = parse.GetValue(saveEvery),
-                };
-                config.Validate();
-            }
+            var dev = CommonOptions.ParseDevice(parse.GetValue(o.Device)!);
+            if (parse.GetValue(o.Threads) is { } n) TorchSharp.torch.set_num_threads(n);
+            var (folder, config) = Plan(parse, o);
             using var weights = VggWeightsOption.Load(parse);
             using var vgg = new Vgg19Features(NoReferenceRegressor.Layers, weights, dev);
             using var interrupt = new TrainingInterrupt();
             var summary = WithProgress(report => config is null
-                ? RegressorTrainer.Resume(folder, vgg, dev, parse.GetValue(steps), report, interrupt.Token)
+                ? RegressorTrainer.Resume(folder, vgg, dev, parse.GetValue(o.Steps), report, interrupt.Token)
                 : RegressorTrainer.Start(config, folder, vgg, dev, report, interrupt.Token));
             if (summary.Interrupted)
             {
@@ -102,6 +83,39 @@ internal static class TrainRegressorCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The run folder, and the settings of a new run (null when resuming: the checkpoint holds them).</summary>
+    static (string Folder, RegressorTrainingConfig? Config) Plan(ParseResult parse, RegressorOptions o)
+    {
+        if (parse.GetResult(o.Resume) is not null)
+        {
+            var given = o.Stored.Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
+            if (given.Count > 0) CliRunner.Warn($"--resume takes its settings from the checkpoint; ignoring {string.Join(", ", given)}");
+            return (parse.GetValue(o.Resume) ?? parse.GetValue(o.Out)!, null);
+        }
+        var data = parse.GetValue(o.Data) ?? throw new DsdException(DsdErrorKind.InvalidInput, "--data: required (the folders of training images)");
+        var config = new RegressorTrainingConfig
+        {
+            Data = CommonOptions.ParseList(data),
+            Validation = parse.GetValue(o.Val) is { } v ? CommonOptions.ParseList(v) : [],
+            Alpha = parse.GetValue(o.Alpha),
+            Crop = parse.GetValue(o.Crop),
+            BatchSize = CommonOptions.GetRenamed(parse, o.BatchSize, o.OldBatch),
+            Steps = parse.GetValue(o.Steps),
+            Epochs = parse.GetValue(o.Epochs),
+            Lr = parse.GetValue(o.Lr),
+            LrGamma = CommonOptions.GetRenamed(parse, o.LrGamma, o.OldGamma),
+            LrStep = parse.GetValue(o.LrStep),
+            Seed = parse.GetValue(o.Seed),
+            Ema = parse.GetValue(o.Ema),
+            Bank = parse.GetValue(o.Bank),
+            ValidationCrops = parse.GetValue(o.ValCrops),
+            EvalEvery = parse.GetValue(o.EvalEvery),
+            SaveEvery = parse.GetValue(o.SaveEvery),
+        };
+        config.Validate();
+        return (parse.GetValue(o.Out)!, config);
     }
 
     static TrainingSummary WithProgress(Func<Action<TrainingProgress>, TrainingSummary> run)

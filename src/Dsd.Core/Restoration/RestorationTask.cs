@@ -2,9 +2,7 @@ using Dsd.Networks;
 using Dsd.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
-using Dsd.Training;
 using Dsd.Training.Restoration;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Restoration;
 

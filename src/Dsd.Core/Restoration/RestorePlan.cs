@@ -1,7 +1,4 @@
 using Dsd.Imaging;
-using Dsd.Training;
-using Dsd.Training.Restoration;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Restoration;
 

@@ -1,7 +1,4 @@
 using static TorchSharp.torch;
-using Dsd.Training;
-using Dsd.Training.Restoration;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Restoration;
 

@@ -1,7 +1,5 @@
 using TorchSharp;
 using static TorchSharp.torch;
-using Dsd.Training.Restoration;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Training;
 

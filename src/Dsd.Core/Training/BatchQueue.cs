@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Dsd.Training.Restoration;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Training;
 

@@ -1,5 +1,3 @@
-using Dsd.Training.Restoration;
-using Dsd.Training.Regressor;
 namespace Dsd.Training;
 
 /// <summary>

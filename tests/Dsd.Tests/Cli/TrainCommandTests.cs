@@ -1,7 +1,5 @@
 using Dsd.Tests.Training;
-using Dsd.Training;
 using Xunit;
-using Dsd.Training.Restoration;
 using Dsd.Training.Regressor;
 
 namespace Dsd.Tests.Cli;

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using Dsd.Tests.Training;
-using Dsd.Training;
 using Xunit;
-using Dsd.Training.Restoration;
 using Dsd.Training.Regressor;
 
 namespace Dsd.Tests.Cli;

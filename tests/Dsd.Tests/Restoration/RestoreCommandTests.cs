@@ -4,9 +4,6 @@ using Dsd.Restoration;
 using Dsd.Tests.Cli;
 using Xunit;
 using static TorchSharp.torch;
-using Dsd.Training;
-using Dsd.Training.Restoration;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Tests.Restoration;
 

@@ -3,9 +3,6 @@ using Dsd.Restoration;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
-using Dsd.Training;
-using Dsd.Training.Restoration;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Tests.Restoration;
 

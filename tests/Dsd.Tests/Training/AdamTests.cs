@@ -1,8 +1,6 @@
 using Dsd.Training;
 using Xunit;
 using static TorchSharp.torch;
-using Dsd.Training.Restoration;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Tests.Training;
 

@@ -3,7 +3,6 @@ using Dsd.Networks;
 using Dsd.Training;
 using Xunit;
 using static TorchSharp.torch;
-using Dsd.Training.Restoration;
 using Dsd.Training.Regressor;
 
 namespace Dsd.Tests.Training;

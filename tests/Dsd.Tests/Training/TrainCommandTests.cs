@@ -1,8 +1,6 @@
 using Dsd.Tests.Cli;
-using Dsd.Training;
 using Xunit;
 using Dsd.Training.Restoration;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Tests.Training;
 

@@ -1,9 +1,7 @@
 using Dsd.Features;
 using Dsd.Imaging;
 using Dsd.Networks;
-using Dsd.Training;
 using static TorchSharp.torch;
-using Dsd.Training.Restoration;
 using Dsd.Training.Regressor;
 
 namespace Dsd.Tests.Training;

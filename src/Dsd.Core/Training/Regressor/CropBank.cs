@@ -2,7 +2,6 @@ using Dsd.Features;
 using Dsd.Serialization;
 using static TorchSharp.torch;
 using Dsd.Training;
-using Dsd.Training.Restoration;
 
 namespace Dsd.Training.Regressor;
 

@@ -3,7 +3,6 @@ using Dsd.Networks;
 using Dsd.Serialization;
 using static TorchSharp.torch;
 using Dsd.Training;
-using Dsd.Training.Restoration;
 
 namespace Dsd.Training.Regressor;
 

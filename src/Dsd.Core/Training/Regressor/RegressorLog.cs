@@ -2,7 +2,6 @@ using System.Globalization;
 using Dsd.Networks;
 using Dsd.Serialization;
 using Dsd.Training;
-using Dsd.Training.Restoration;
 
 namespace Dsd.Training.Regressor;
 

@@ -4,7 +4,6 @@ using Dsd.Features;
 using Dsd.Networks;
 using static TorchSharp.torch;
 using Dsd.Training;
-using Dsd.Training.Restoration;
 
 namespace Dsd.Training.Regressor;
 

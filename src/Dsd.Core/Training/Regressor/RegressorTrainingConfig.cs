@@ -1,5 +1,4 @@
 using Dsd.Training;
-using Dsd.Training.Restoration;
 namespace Dsd.Training.Regressor;
 
 /// <summary>

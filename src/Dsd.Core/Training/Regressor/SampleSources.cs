@@ -1,7 +1,6 @@
 using Dsd.Features;
 using static TorchSharp.torch;
 using Dsd.Training;
-using Dsd.Training.Restoration;
 
 namespace Dsd.Training.Regressor;
 

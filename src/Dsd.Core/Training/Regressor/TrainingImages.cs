@@ -1,7 +1,5 @@
 using Dsd.Imaging;
 using static TorchSharp.torch;
-using Dsd.Training;
-using Dsd.Training.Restoration;
 
 namespace Dsd.Training.Regressor;
 

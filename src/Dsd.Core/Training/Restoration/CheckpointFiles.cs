@@ -1,5 +1,4 @@
 using Dsd.Training;
-using Dsd.Training.Regressor;
 namespace Dsd.Training.Restoration;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using static TorchSharp.torch;
-using Dsd.Training;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Training.Restoration;
 

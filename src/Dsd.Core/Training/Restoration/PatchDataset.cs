@@ -1,8 +1,6 @@
 using Dsd.Imaging;
 using Dsd.Restoration;
 using static TorchSharp.torch;
-using Dsd.Training;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Training.Restoration;
 

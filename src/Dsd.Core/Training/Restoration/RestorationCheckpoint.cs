@@ -2,11 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dsd.Networks;
-using Dsd.Restoration;
 using Dsd.Serialization;
 using static TorchSharp.torch;
 using Dsd.Training;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Training.Restoration;
 

@@ -4,7 +4,6 @@ using Dsd.Dissimilarity;
 using Dsd.Quality;
 using Dsd.Weights;
 using Dsd.Training;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Training.Restoration;
 

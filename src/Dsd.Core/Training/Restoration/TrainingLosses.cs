@@ -1,3 +1,4 @@
+using TorchSharp;
 using Dsd.Features;
 using Dsd.Quality;
 using Dsd.Weights;
@@ -45,7 +46,8 @@ public sealed class TrainingLosses : IDisposable
         {
             var value = loss(output, target);
             values[name] = value.item<float>();
-            var weighted = value * weight;
+            using var w = weight.ToScalar(); // held across the native call (see ScalarArithmetic)
+            var weighted = value.mul(w);
             total = total is null ? weighted : total + weighted;
         }
         return (total!.MoveToOuterDisposeScope(), values);

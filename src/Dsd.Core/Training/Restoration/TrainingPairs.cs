@@ -1,7 +1,5 @@
 using Dsd.Imaging;
 using Dsd.Restoration;
-using Dsd.Training;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Training.Restoration;
 

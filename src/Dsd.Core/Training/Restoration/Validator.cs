@@ -3,8 +3,6 @@ using Dsd.Quality;
 using Dsd.Weights;
 using Dsd.Restoration;
 using static TorchSharp.torch;
-using Dsd.Training;
-using Dsd.Training.Regressor;
 
 namespace Dsd.Training.Restoration;
 
