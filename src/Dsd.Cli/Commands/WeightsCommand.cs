@@ -72,7 +72,7 @@ internal static class WeightsCommand
     {
         var vggWeights = VggWeightsOption.Create();
         var command = new Command("list",
-            "Show where VGG19 weights could come from (--vgg-weights, environment, cache), each file's size and layers, and which one would be used.");
+            "Show where VGG19 weights could come from (--vgg-weights, environment, cache, built-in subset), each file's size and layers, and which one DSD would use.");
         command.Options.Add(vggWeights);
         command.SetAction(parseResult => CliRunner.Run(() =>
         {
@@ -90,7 +90,9 @@ internal static class WeightsCommand
                     Console.WriteLine("               (not present)");
                     continue;
                 }
-                Console.WriteLine($"               {new FileInfo(c.Path).Length:N0} bytes; {Layers(c.Path)}");
+                Console.WriteLine(c.Kind == VggWeightsSourceKind.Embedded
+                    ? "               built into the library; conv1_1…conv3_1 (DSD's taps up to relu3_1); deeper layers need the full file"
+                    : $"               {new FileInfo(c.Path).Length:N0} bytes; {Layers(c.Path)}");
             }
             Console.WriteLine(problem is not null ? $"Not usable: {problem}"
                 : used is null ? "No weights available: run 'dsd weights fetch', or 'dsd weights import /path/to/vgg19-dcbb9e9d.pth'."
@@ -104,6 +106,7 @@ internal static class WeightsCommand
     {
         VggWeightsSourceKind.Explicit => "--vgg-weights",
         VggWeightsSourceKind.Environment => VggWeightsOptions.WeightsVariable,
+        VggWeightsSourceKind.Embedded => "built-in",
         _ => "cache",
     };
 
