@@ -223,7 +223,7 @@ public sealed class DsdPatchLibTorchSharp : Microsoft.Build.Utilities.Task
             {
                 var outcome = GlibcxxCompatPatcher.PatchFile(path);
                 var importance = outcome == GlibcxxCompatPatcher.Outcome.Patched ? Microsoft.Build.Framework.MessageImportance.High : Microsoft.Build.Framework.MessageImportance.Low;
-                Log.LogMessage(importance, "glibcxx-compat: " + outcome + " " + path);
+                Log.LogMessage(importance, "glibcxx-compat: " + outcome + " " + Path.GetFullPath(path));
             }
             catch (Exception e) when (e is InvalidDataException || e is IOException || e is UnauthorizedAccessException)
             {
