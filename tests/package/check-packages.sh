@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Uses the packages as a user would (issue 12): packs the solution into a temporary feed, checks that it holds exactly
+# the library (Dsd.Core) and the tool (dsd, with its per-platform packages), installs the tool with
+# `dotnet tool install --tool-path`, runs `dsd --version` and a real `dsd score`, then creates a console project that
+# only does `dotnet add package Dsd.Core` and computes a DSD distance with the public API, built and run here (on a
+# C++ runtime older than GCC 13 this is where the package's buildTransitive patch matters). The tool and the library
+# must give the same distance. Needs the .NET SDK and unzip. One line per step; exits non-zero on the first failure.
+# Usage: tests/package/check-packages.sh [--keep]   (--keep leaves the work folder for inspection)
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+keep=false
+[ "${1:-}" = "--keep" ] && keep=true
+version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$repo/Directory.Build.props" | head -n 1)
+packages=${NUGET_PACKAGES:-$HOME/.nuget/packages}
+work=$(mktemp -d "${TMPDIR:-/tmp}/dsd-package-check.XXXXXX")
+feed=$work/feed
+ref=$repo/tests/Dsd.Tests/TestData/golden/random/ref_crop.png
+dist=$repo/tests/Dsd.Tests/TestData/golden/random/dist_crop.png
+# Third-party data: $DSD_SHARED, else the nearest shared/ beside the repository or a folder above it (as TestPaths).
+shared=${DSD_SHARED:-}
+if [ -z "$shared" ]; then
+  d=$repo
+  while [ "$d" != / ]; do d=$(dirname "$d"); [ -f "$d/shared/SPEC.md" ] && { shared=$d/shared; break; }; done
+fi
+vgg=$shared/weights/vgg19-torchvision/vgg19_features_0-10.safetensors
+
+# A check build of version X must not stay in (or come from) the NuGet cache under the real X.
+forget() { rm -rf "$packages/dsd.core/$version" "$packages/dsd/$version" "$packages"/dsd.*-*/"$version"; }
+cleanup() { forget; if $keep; then echo "work folder kept: $work"; else rm -rf "$work"; fi; }
+trap cleanup EXIT
+forget
+
+fail() { echo "package check FAILED: $*" >&2; exit 1; }
+started=$(date +%s)
+step() { echo "package check: $1 ($(( $(date +%s) - started )) s)"; }
+run() { # run LOG COMMAND...: quiet unless it fails
+  local log=$work/$1.log; shift
+  "$@" >"$log" 2>&1 || { tail -n 30 "$log" >&2; fail "$* (log: $log)"; }
+}
+command -v unzip >/dev/null || fail "unzip is needed to look inside the packages (apt-get install unzip)"
+
+# 1. Pack: exactly the library and the tool.
+run pack dotnet pack "$repo/Dsd.slnx" -c Release -o "$feed"
+actual=$(cd "$feed" && ls | sort | tr '\n' ' ')
+expected=$(printf '%s\n' "Dsd.Core.$version.nupkg" "Dsd.Core.$version.snupkg" "dsd.$version.nupkg" \
+  "dsd.linux-x64.$version.nupkg" "dsd.osx-arm64.$version.nupkg" "dsd.win-x64.$version.nupkg" | sort | tr '\n' ' ')
+[ "$actual" = "$expected" ] || fail "the feed holds [$actual], expected [$expected]"
+lib=$(unzip -l "$feed/Dsd.Core.$version.nupkg")
+for f in lib/net10.0/Dsd.Core.dll lib/net10.0/Dsd.Core.xml README.md THIRD-PARTY-NOTICES.md buildTransitive/Dsd.Core.targets \
+         buildTransitive/GlibcxxCompat.targets buildTransitive/GlibcxxCompat.cs models/psi-alpha2.safetensors models/psi-alpha4.safetensors; do
+  grep -q " $f\$" <<<"$lib" || fail "Dsd.Core.$version.nupkg lacks $f"
+done
+nuspec=$(unzip -p "$feed/Dsd.Core.$version.nupkg" Dsd.Core.nuspec)
+for want in '<license type="expression">MIT</license>' '<readme>README.md</readme>' '<dependency id="TorchSharp-cpu"'; do
+  grep -qF "$want" <<<"$nuspec" || fail "Dsd.Core.nuspec lacks $want"
+done
+grep -q 'Package Description' <<<"$nuspec" && fail "Dsd.Core.nuspec has the SDK's default description"
+unzip -p "$feed/dsd.$version.nupkg" dsd.nuspec | grep -q '<packageType name="DotnetTool"' || fail "dsd.$version.nupkg is not a .NET tool"
+step "packed $(ls "$feed" | wc -l) files: $(cd "$feed" && du -h -- * | awk '{printf "%s %s; ", $2, $1}')"
+
+# 2. The tool, installed from the feed.
+run install dotnet tool install dsd --version "$version" --tool-path "$work/tool" --add-source "$feed"
+shown=$("$work/tool/dsd" --version)
+case "$shown" in "$version"|"$version+"*) ;; *) fail "dsd --version printed '$shown', expected $version" ;; esac
+step "dotnet tool install dsd: ok; dsd --version: $shown"
+
+if [ ! -f "$vgg" ]; then
+  step "skipped dsd score and the library project: needs VGG19 weights at $vgg (third-party, not committed)"
+  exit 0
+fi
+"$work/tool/dsd" score --ref "$ref" --dist "$dist" --metrics dsd --vgg-weights "$vgg" --format csv --out "$work/score.csv" \
+  >"$work/score.log" 2>&1 || { cat "$work/score.log" >&2; fail "dsd score"; }
+tool_dsd=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "dsd") c = i } NR == 2 { print $c }' "$work/score.csv")
+[ -n "$tool_dsd" ] || fail "dsd score wrote no dsd column: $(cat "$work/score.csv")"
+step "dsd score: dsd = $tool_dsd"
+
+# 3. A new console project with only `dotnet add package Dsd.Core` (this feed first, then the usual nuget.org).
+cat >"$work/nuget.config" <<EOF
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="check" value="$feed" />
+    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+  </packageSources>
+</configuration>
+EOF
+run new dotnet new console -o "$work/app" -n DsdConsumer
+run add dotnet add "$work/app/DsdConsumer.csproj" package Dsd.Core --version "$version"
+cat >"$work/app/Program.cs" <<'EOF'
+using Dsd.Dissimilarity;
+using Dsd.Features;
+using Dsd.Imaging;
+using Dsd.Quality;
+using Dsd.Weights;
+
+// args: reference image, distorted image, VGG19 weights file
+using var weights = VggWeightStore.LoadFile(args[2]);
+using var vgg = new Vgg19Features(DsdOptions.ImageQuality.Layers, weights.State);
+using var reference = ImageIo.Load(args[0]);
+using var distorted = ImageIo.Load(args[1]);
+using var fx = Fingerprint.Compute(vgg, distorted, DsdOptions.ImageQuality);
+using var fy = Fingerprint.Compute(vgg, reference, DsdOptions.ImageQuality);
+using var d = DsdDistance.Between(fx, fy);
+Console.WriteLine($"dsd {d.item<float>().ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
+Console.WriteLine($"psi alpha4 {(ShippedRegressors.PathFor(4) is null ? "missing" : "shipped")}");
+EOF
+run build dotnet build "$work/app" -c Release
+[ -f "$work/app/bin/Release/net10.0/models/psi-alpha4.safetensors" ] || fail "the package did not copy models/psi-alpha4.safetensors to the output"
+out=$(dotnet "$work/app/bin/Release/net10.0/DsdConsumer.dll" "$ref" "$dist" "$vgg" 2>&1) || { echo "$out" >&2; fail "the consumer project failed to run"; }
+lib_dsd=$(sed -n 's/^dsd //p' <<<"$out")
+grep -qx 'psi alpha4 shipped' <<<"$out" || fail "the consumer does not see the shipped psi: $out"
+awk -v a="$tool_dsd" -v b="$lib_dsd" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b > 0 && d <= 1e-6 * b) }' \
+  || fail "the library gave dsd = $lib_dsd, the tool $tool_dsd"
+step "console project with dotnet add package Dsd.Core: dsd = $lib_dsd (same as the tool), psi models in its output"
+echo "package check: passed in $(( $(date +%s) - started )) s"
