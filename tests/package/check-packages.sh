@@ -16,13 +16,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/dsd-package-check.XXXXXX")
 feed=$work/feed
 ref=$repo/tests/Dsd.Tests/TestData/golden/random/ref_crop.png
 dist=$repo/tests/Dsd.Tests/TestData/golden/random/dist_crop.png
-# Third-party data: $DSD_SHARED, else the nearest shared/ beside the repository or a folder above it (as TestPaths).
-shared=${DSD_SHARED:-}
-if [ -z "$shared" ]; then
-  d=$repo
-  while [ "$d" != / ]; do d=$(dirname "$d"); [ -f "$d/shared/SPEC.md" ] && { shared=$d/shared; break; }; done
-fi
-vgg=$shared/weights/vgg19-torchvision/vgg19_features_0-10.safetensors
 
 # A check build of version X must not stay in (or come from) the NuGet cache under the real X.
 forget() { rm -rf "$packages/dsd.core/$version" "$packages/dsd/$version" "$packages"/dsd.*-*/"$version"; }
@@ -64,11 +57,8 @@ shown=$("$work/tool/dsd" --version)
 case "$shown" in "$version"|"$version+"*) ;; *) fail "dsd --version printed '$shown', expected $version" ;; esac
 step "dotnet tool install dsd: ok; dsd --version: $shown"
 
-if [ ! -f "$vgg" ]; then
-  step "skipped dsd score and the library project: needs VGG19 weights at $vgg (third-party, not committed)"
-  exit 0
-fi
-"$work/tool/dsd" score --ref "$ref" --dist "$dist" --metrics dsd --vgg-weights "$vgg" --format csv --out "$work/score.csv" \
+# Offline, with no weights set up: the tool must use the VGG19 subset built into the library.
+DSD_HOME=$work/home DSD_OFFLINE=1 DSD_VGG19_WEIGHTS= "$work/tool/dsd" score --ref "$ref" --dist "$dist" --metrics dsd --format csv --out "$work/score.csv" \
   >"$work/score.log" 2>&1 || { cat "$work/score.log" >&2; fail "dsd score"; }
 tool_dsd=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "dsd") c = i } NR == 2 { print $c }' "$work/score.csv")
 [ -n "$tool_dsd" ] || fail "dsd score wrote no dsd column: $(cat "$work/score.csv")"
@@ -94,9 +84,9 @@ using Dsd.Imaging;
 using Dsd.Quality;
 using Dsd.Weights;
 
-// args: reference image, distorted image, VGG19 weights file
-using var weights = VggWeightStore.LoadFile(args[2]);
-using var vgg = new Vgg19Features(DsdOptions.ImageQuality.Layers, weights.State);
+// args: reference image, distorted image; VGG19 conv1_1…conv3_1 come built into the library.
+using var weights = VggWeights.Embedded();
+using var vgg = new Vgg19Features(DsdOptions.ImageQuality.Layers, weights);
 using var reference = ImageIo.Load(args[0]);
 using var distorted = ImageIo.Load(args[1]);
 using var fx = Fingerprint.Compute(vgg, distorted, DsdOptions.ImageQuality);
@@ -107,7 +97,7 @@ Console.WriteLine($"psi alpha4 {(ShippedRegressors.PathFor(4) is null ? "missing
 EOF
 run build dotnet build "$work/app" -c Release
 [ -f "$work/app/bin/Release/net10.0/models/psi-alpha4.safetensors" ] || fail "the package did not copy models/psi-alpha4.safetensors to the output"
-out=$(dotnet "$work/app/bin/Release/net10.0/DsdConsumer.dll" "$ref" "$dist" "$vgg" 2>&1) || { echo "$out" >&2; fail "the consumer project failed to run"; }
+out=$(dotnet "$work/app/bin/Release/net10.0/DsdConsumer.dll" "$ref" "$dist" 2>&1) || { echo "$out" >&2; fail "the consumer project failed to run"; }
 lib_dsd=$(sed -n 's/^dsd //p' <<<"$out")
 grep -qx 'psi alpha4 shipped' <<<"$out" || fail "the consumer does not see the shipped psi: $out"
 awk -v a="$tool_dsd" -v b="$lib_dsd" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b > 0 && d <= 1e-6 * b) }' \
