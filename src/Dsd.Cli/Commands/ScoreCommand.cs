@@ -85,7 +85,14 @@ internal static class ScoreCommand
 
             var results = new List<PairResult>();
             var stopAtFirstError = parse.GetValue(strict);
+            // Anything else that stops the loop (a weights or internal error) still lets the pairs scored so far be written.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo? stoppedBy = null;
             ItemProgress.Run(plan.Pairs.Count, advance =>
+            {
+                try { Loop(advance); }
+                catch (Exception e) when (e is not OperationCanceledException && results.Count > 0) { stoppedBy = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); }
+            });
+            void Loop(Action<string> advance)
             {
                 for (var i = 0; i < plan.Pairs.Count; i++)
                 {
@@ -98,7 +105,7 @@ internal static class ScoreCommand
                         if (stopAtFirstError) break;
                     }
                 }
-            });
+            }
 
             var settings = new Dictionary<string, object?>
             {
@@ -135,6 +142,11 @@ internal static class ScoreCommand
             else if (outPath is not null) Serialization.AtomicFile.WriteAllText(outPath, text);
             else Console.Out.Write(text);
             if (outPath is not null) CliRunner.Info($"wrote {outPath}");
+            if (stoppedBy is not null)
+            {
+                CliRunner.Info($"the {results.Count} pair{(results.Count == 1 ? "" : "s")} scored before the failure below were written");
+                stoppedBy.Throw();
+            }
 
             return results.Any(r => r.Error is not null) ? 2 : 0;
         }));
