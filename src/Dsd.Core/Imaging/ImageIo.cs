@@ -161,11 +161,18 @@ public static class ImageIo
         if (!IsSupported(path))
             throw Invalid(path, $"unsupported format '{Path.GetExtension(path)}' (supported: {FormatList})");
         if (Directory.Exists(path)) throw Invalid(path, "is a directory, not an image file");
-        if (!File.Exists(path))
+        string? link;
+        try { link = new FileInfo(path).LinkTarget; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Invalid(path, $"cannot read: {e.Message}"); }
+        if (link is not null)
         {
-            var link = new FileInfo(path).LinkTarget;
-            throw Invalid(path, link is null ? "file not found" : $"symbolic link to {link} leads nowhere (missing target or a loop)");
+            FileSystemInfo? target;
+            try { target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true); }
+            catch (IOException) { throw Invalid(path, $"symbolic link to {link} loops back on itself"); }
+            if (target is null || !target.Exists)
+                throw Invalid(path, $"symbolic link to {link} leads nowhere (missing target)");
         }
+        else if (!File.Exists(path)) throw Invalid(path, "file not found");
 
         byte[] bytes;
         try
