@@ -9,6 +9,7 @@ python3 "$(dirname "$0")/make_cases.py" "$tmp" "$shared" >/dev/null
 export OMP_NUM_THREADS=1 DSD_OFFLINE=1
 row() { # name, out file, command...
   local name=$1 out=$2; shift 2
+  if [ -n "${ONLY:-}" ] && [[ "$name" != *"$ONLY"* ]]; then return; fi
   "$@" >"$tmp/stdout" 2>"$tmp/stderr"; local rc=$?
   local rows=-; [ -n "$out" ] && rows=$( [ -f "$out" ] && echo $(( $(wc -l <"$out") - 1 )) || echo "none")
   local trace=no; grep -q "^   at \|Unhandled exception" "$tmp/stderr" && trace=yes
@@ -18,8 +19,8 @@ echo "| case | rc | rows written | stack trace | first error line |"
 echo "|---|---|---|---|---|"
 for c in bmp-offset-7fffffff bmp-46341sq-header bmp-bitflips png-60000sq-header unreadable-file symlink-loop directory-named-bmp; do
   if [ "$c" = unreadable-file ]; then
-    chmod -R a+rx "$tmp"; chmod 0 "$tmp/$c/dist/I03.bmp"
-    row "$c (as nobody)" "$tmp/$c.csv" setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp "$dsd" score --ref "$tmp/$c/ref" --dist "$tmp/$c/dist" --vgg-weights "$w" --out "$tmp/$c.csv" --format csv
+    chmod -R a+rx "$tmp"; chmod 0 "$tmp/$c/dist/I03.bmp"; mkdir -p "$tmp/nobody"; chmod 1777 "$tmp/nobody"
+    row "$c (as nobody)" "$tmp/nobody/$c.csv" setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp "$dsd" score --ref "$tmp/$c/ref" --dist "$tmp/$c/dist" --vgg-weights "$w" --out "$tmp/nobody/$c.csv" --format csv
   else
     row "$c" "$tmp/$c.csv" "$dsd" score --ref "$tmp/$c/ref" --dist "$tmp/$c/dist" --vgg-weights "$w" --out "$tmp/$c.csv" --format csv
   fi
