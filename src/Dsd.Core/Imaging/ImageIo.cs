@@ -53,15 +53,15 @@ public static class ImageIo
         var limit = maxPixels ?? ImageLimits.MaxPixels;
         var (rgba, width, height, hasAlpha) = Guard(path, () => Decode(path, limit));
         using var scope = NewDisposeScope();
-        var bytes = torch.tensor(rgba, new long[] { height, width, 4 });
-        rgba = null;
+        // Bytes travel to the device, a quarter of the float32 traffic.
+        var bytes = torch.tensor(rgba, new long[] { height, width, 4 }).to(device ?? CPU);
         var rgb = bytes.narrow(2, 0, 3).to_type(ScalarType.Float32);
         if (hasAlpha)
         {
             var alpha = bytes.narrow(2, 3, 1).to_type(ScalarType.Float32).DivInPlace(255);
             rgb = rgb.mul_(alpha).add_(alpha.neg().add_(1).mul_(255)).round_();
         }
-        var image = rgb.permute(2, 0, 1).unsqueeze(0).to(device ?? CPU).DivInPlace(255);
+        var image = rgb.permute(2, 0, 1).unsqueeze(0).DivInPlace(255);
         return image.contiguous().MoveToOuterDisposeScope();
     }
 
