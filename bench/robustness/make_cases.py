@@ -34,8 +34,10 @@ def png_header_only(w, h):
 
 d = folder("png-60000sq-header"); open(os.path.join(d, "I03.png"), "wb").write(png_header_only(60000, 60000)); os.remove(os.path.join(d, "..", "ref", "I03.bmp")); shutil.copy(os.path.join(calib, "ref_dir", "I03.bmp"), os.path.join(d, "..", "ref", "I03.bmp"))
 
-# Truncated progressive JPEG: 60% of a BSDS500 test image, scored against the whole file.
-jpg = os.path.join(shared, "data/natural/bsds500/test/384022.jpg")
+# Truncated progressive JPEG (60%), scored against the whole file. ../shared holds no progressive JPEG: take
+# $DSD_PROGRESSIVE_JPEG or the one Debian's nodejs documentation installs, else a (baseline) BSDS500 image.
+jpg = next((p for p in (os.environ.get("DSD_PROGRESSIVE_JPEG"), "/usr/share/doc/nodejs/full-white-stripe.jpg") if p and os.path.exists(p)),
+           os.path.join(shared, "data/natural/bsds500/test/384022.jpg"))
 d = os.path.join(out, "jpeg-truncated-progressive"); os.makedirs(d, exist_ok=True)
 shutil.copy(jpg, os.path.join(d, "whole.jpg"))
 data = open(jpg, "rb").read(); open(os.path.join(d, "truncated.jpg"), "wb").write(data[: len(data) * 6 // 10])

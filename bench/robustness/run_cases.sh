@@ -25,7 +25,7 @@ for c in bmp-offset-7fffffff bmp-46341sq-header bmp-bitflips png-60000sq-header 
     row "$c" "$tmp/$c.csv" "$dsd" score --ref "$tmp/$c/ref" --dist "$tmp/$c/dist" --vgg-weights "$w" --out "$tmp/$c.csv" --format csv
   fi
 done
-row jpeg-truncated-progressive "" "$dsd" score --ref "$tmp/jpeg-truncated-progressive/whole.jpg" --dist "$tmp/jpeg-truncated-progressive/truncated.jpg" --vgg-weights "$w"
+row jpeg-truncated-progressive "" "$dsd" score --ref "$tmp/jpeg-truncated-progressive/whole.jpg" --dist "$tmp/jpeg-truncated-progressive/truncated.jpg" --metrics psnr-rgb
 for c in weights-selfref.pth weights-overlapping.safetensors weights-nan.safetensors weights-shape-2e63.safetensors weights-negative-stride.pth weights-2gb-storage.pth; do
   row "score --vgg-weights $c" "" "$dsd" score --ref "$tmp/bmp-bitflips/ref/I04.bmp" --dist "$tmp/bmp-bitflips/dist/I04.bmp" --vgg-weights "$tmp/$c"
 done
