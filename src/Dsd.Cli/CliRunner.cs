@@ -5,7 +5,31 @@ namespace Dsd.Cli;
 /// <summary>Runs a command body and turns library errors into one-line messages and exit codes.</summary>
 internal static class CliRunner
 {
-    /// <summary>Exit codes: 0 ok, 1 usage/other error, 2 invalid input, 3 weights problem, 4 numerical failure, 5 I/O.</summary>
+    public const int Ok = 0;
+    public const int Usage = 1;
+    public const int InputsFailed = 2;
+    public const int WeightsProblem = 3;
+    public const int NumericalFailure = 4;
+    public const int CannotWrite = 5;
+    public const int InternalError = 6;
+    public const int Interrupted = 130;
+
+    /// <summary>The exit-code table every command follows; the root <c>--help</c> prints it.</summary>
+    public static readonly IReadOnlyList<(int Code, string Meaning)> ExitCodes =
+    [
+        (Ok, "success"),
+        (Usage, "usage error (unknown option, missing or invalid value)"),
+        (InputsFailed, "some inputs failed (missing, unreadable, corrupt, truncated or too large image; size mismatch); the others were processed and written"),
+        (WeightsProblem, "weights problem (missing, malformed, wrong shape, NaN/Inf, failed checksum)"),
+        (NumericalFailure, "numerical failure (NaN or infinity in a result)"),
+        (CannotWrite, "cannot write output (disk full, permissions)"),
+        (InternalError, "internal error (a bug: please report it; --verbose shows the stack trace)"),
+        (Interrupted, "interrupted (Ctrl+C or SIGTERM)"),
+    ];
+
+    /// <summary>Set from the root <c>--verbose</c>: internal errors print their stack trace.</summary>
+    public static bool Verbose { get; set; }
+
     public static int Run(Func<int> body)
     {
         try
@@ -15,30 +39,46 @@ internal static class CliRunner
         catch (DsdException e)
         {
             Error(e.Message);
-            return e.Kind switch
-            {
-                DsdErrorKind.InvalidInput => 2,
-                DsdErrorKind.Weights => 3,
-                DsdErrorKind.Numerical => 4,
-                DsdErrorKind.Io => 5,
-                _ => 1,
-            };
+            return ExitCode(e.Kind);
         }
         catch (OperationCanceledException)
         {
             Error("cancelled");
-            return 130;
+            return Interrupted;
         }
         catch (IOException e)
         {
             Error(e.Message);
-            return 5;
+            return CannotWrite;
         }
         catch (UnauthorizedAccessException e)
         {
             Error(e.Message);
-            return 5;
+            return CannotWrite;
         }
+        catch (Exception e)
+        {
+            return Internal(e);
+        }
+    }
+
+    public static int ExitCode(DsdErrorKind kind) => kind switch
+    {
+        DsdErrorKind.InvalidInput => InputsFailed,
+        DsdErrorKind.Weights => WeightsProblem,
+        DsdErrorKind.Numerical => NumericalFailure,
+        DsdErrorKind.Io => CannotWrite,
+        _ => Usage,
+    };
+
+    /// <summary>An exception nobody expected: one line and a request to report it; the stack trace only with --verbose.</summary>
+    public static int Internal(Exception e)
+    {
+        var firstLine = e.Message.Split('\n', 2)[0].Trim();
+        Error($"internal error: {e.GetType().Name}: {firstLine} (this is a bug in dsd: please report it with the command you ran"
+            + (Verbose ? ")" : "; --verbose shows the stack trace)"));
+        if (Verbose) Console.Error.WriteLine(e.ToString());
+        return InternalError;
     }
 
     /// <summary>Spectre console on the current stderr (progress bars); created per use so redirection is honoured.</summary>

@@ -1,9 +1,12 @@
 using System.CommandLine;
-using Dsd.Cli.Commands;
+using Dsd.Cli;
 
-var root = new RootCommand("dsd: Deep Self-Dissimilarity (DSD) image fingerprints, quality scores and restoration tools.");
-foreach (var command in CommandCatalog.All())
-    root.Subcommands.Add(command);
+// A background thread's exception would otherwise end the process with a stack trace.
+AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+{
+    CliRunner.Internal(e.ExceptionObject as Exception ?? new InvalidOperationException(e.ExceptionObject?.ToString()));
+    Environment.Exit(CliRunner.InternalError);
+};
 // No ProcessTerminationTimeout: the training commands handle Ctrl+C/SIGTERM themselves (TrainingInterrupt) and must
 // not be killed while they save; every other command keeps the default behaviour of ending at once.
-return root.Parse(args).Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
+return DsdCommandLine.Run(args, new InvocationConfiguration { ProcessTerminationTimeout = null });

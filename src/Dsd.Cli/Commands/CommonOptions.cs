@@ -6,6 +6,19 @@ namespace Dsd.Cli.Commands;
 /// <summary>Options several commands share (--device, renamed options) and list parsing.</summary>
 internal static class CommonOptions
 {
+    /// <summary><c>--strict</c> for commands that read many images: stop at the first unreadable one instead of skipping it.</summary>
+    public static Option<bool> Strict(string skipped) =>
+        new("--strict") { Description = $"Stop at the first image that cannot be read (default: report it, {skipped}, exit 2)" };
+
+    /// <summary>Prints the images a training run left out; the exit code says that some inputs failed.</summary>
+    public static int Unreadable(IReadOnlyList<string> reasons, int code)
+    {
+        foreach (var reason in reasons) CliRunner.Error(reason);
+        if (reasons.Count == 0) return code;
+        CliRunner.Info($"{reasons.Count} image{(reasons.Count == 1 ? " was" : "s were")} left out of training (see above; --strict stops instead)");
+        return code == CliRunner.Ok ? CliRunner.InputsFailed : code;
+    }
+
     public static Option<string> Device() => new("--device")
     {
         Description = "Where to compute: cpu, cuda or cuda:N (cuda needs the TorchSharp CUDA runtime package)",

@@ -9,12 +9,15 @@ using static TorchSharp.torch;
 
 namespace Dsd.Cli.Commands;
 
-/// <summary><c>dsd fingerprint IMAGE</c>: computes DSD_α^l, prints mean |DSD| per layer and α, optionally saves the matrices.</summary>
+/// <summary>
+/// <c>dsd fingerprint IMAGE|FOLDER</c>: computes DSD_α^l, prints mean |DSD| per layer and α, optionally saves the
+/// matrices. A folder is fingerprinted image by image: a bad image is reported and skipped (exit 2 at the end).
+/// </summary>
 internal static class FingerprintCommand
 {
     public static Command Create()
     {
-        var image = new Argument<string>("IMAGE") { Description = "Image file (PNG, JPEG or BMP)" };
+        var image = new Argument<string>("IMAGE") { Description = "Image file (PNG, JPEG, BMP or WebP), or a folder of them" };
         var alphas = new Option<string>("--alpha")
         {
             Description = "Downscale factors α, comma-separated (2 and 4 use the reference strided kernel; others MATLAB imresize)",
@@ -29,69 +32,102 @@ internal static class FingerprintCommand
         };
         var output = new Option<string?>("--out")
         {
-            Description = "Write the matrices to this .safetensors file, tensors named alpha{α}/{layer}, each [C,C]",
-            HelpName = "FILE",
+            Description = "Write the matrices to this .safetensors file, tensors named alpha{α}/{layer}, each [C,C]; "
+                + "for a folder of images, a folder receiving NAME.safetensors per image",
+            HelpName = "FILE|DIR",
         };
         var format = new Option<string>("--format") { Description = "Output on stdout: table or json", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
+        var strict = new Option<bool>("--strict") { Description = "With a folder: stop at the first image that cannot be fingerprinted" };
         var device = CommonOptions.Device();
 
-        var command = new Command("fingerprint", "Compute the DSD fingerprint DSD_α^l(x) = G(φ_l(x)) − G(φ_l(x↓α)) of an image and print mean |DSD| per layer")
+        var command = new Command("fingerprint", "Compute the DSD fingerprint DSD_α^l(x) = G(φ_l(x)) − G(φ_l(x↓α)) of an image (or each image of a folder) and print mean |DSD| per layer")
         {
-            image, alphas, layers, output, format, device, VggWeightsOption.Create(),
+            image, alphas, layers, output, format, strict, device, VggWeightsOption.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var options = DsdOptions.Parse(parse.GetValue(layers)!, parse.GetValue(alphas)!, "--layers/--alpha");
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             var path = parse.GetValue(image)!;
+            var outPath = parse.GetValue(output);
+            var folder = Directory.Exists(path);
+            IReadOnlyList<string> files = folder ? ImageFolder.List(path) : [path];
+            if (folder && files.Count == 0) throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: no PNG, JPEG, BMP or WebP images in this folder");
+            if (folder && outPath is not null) Directory.CreateDirectory(outPath);
+
             using var scope = NewDisposeScope();
-            var x = ImageIo.Load(path, dev); // before the weights: a mistyped path must not trigger a download
+            // A single image is read before the weights: a mistyped path must not trigger a download.
+            var first = folder ? null : ImageIo.Load(path, dev);
             using var weights = VggWeightsOption.Load(parse, options.Layers.Max(Vgg19Layers.IndexOf));
             using var vgg = new Vgg19Features(options.Layers, weights, dev);
             using var mode = inference_mode();
-            Fingerprint print;
-            try { print = Fingerprint.Compute(vgg, x, options); }
-            catch (DsdException e) { throw new DsdException(e.Kind, $"{path}: {e.Message}"); }
-            using (print)
+            var results = new List<Dictionary<string, object?>>();
+            var failed = 0;
+            ItemProgress.Run(files.Count, advance =>
             {
-                var rows = options.Layers.Select(l => (Layer: l, Values: options.Alphas.Select(a => (double)print.MeanAbs(a, l).item<float>()).ToArray())).ToList();
-                if (rows.Any(r => r.Values.Any(v => !double.IsFinite(v))))
-                    throw new DsdException(DsdErrorKind.Numerical, $"{path}: the fingerprint contains NaN or infinity");
-                var outPath = parse.GetValue(output);
-                if (outPath is not null)
+                foreach (var file in files)
                 {
-                    // [1,C,C] → [C,C] per tensor, as the format promises.
-                    var tensors = print.ToNamedTensors().ToDictionary(kv => kv.Key, kv => kv.Value.squeeze(0));
-                    SafeTensors.Save(outPath, tensors, new Dictionary<string, string>
+                    try
                     {
-                        ["image"] = Path.GetFileName(path),
-                        ["layers"] = string.Join(",", options.Layers),
-                        ["alphas"] = string.Join(",", options.Alphas.Select(CommonOptions.Format)),
-                        ["vgg19_sha256"] = weights.Sha256,
-                    });
+                        using var itemScope = NewDisposeScope();
+                        var x = first ?? ImageIo.Load(file, dev);
+                        var target = outPath is null ? null : folder ? Path.Combine(outPath, Path.GetFileNameWithoutExtension(file) + ".safetensors") : outPath;
+                        results.Add(One(vgg, x, file, options, target, weights.Sha256, parse.GetValue(format)!));
+                    }
+                    catch (DsdException e) when (folder && e.Kind is DsdErrorKind.InvalidInput or DsdErrorKind.Numerical)
+                    {
+                        failed++;
+                        CliRunner.Error(e.Message.Contains(file, StringComparison.Ordinal) ? e.Message : $"{file}: {e.Message}");
+                        if (parse.GetValue(strict)) break;
+                    }
+                    advance(file);
                 }
-                Print(parse.GetValue(format)!, path, options, rows, outPath);
-            }
-            return 0;
+            }, "fingerprinting");
+            if (parse.GetValue(format) == "json")
+                Console.WriteLine(JsonSerializer.Serialize(folder ? results : (object)results[0], new JsonSerializerOptions { WriteIndented = true }));
+            if (folder && failed > 0) CliRunner.Info($"fingerprinted {results.Count} of {files.Count} images; {failed} failed");
+            return failed > 0 ? CliRunner.InputsFailed : CliRunner.Ok;
         }));
         return command;
     }
 
-    static void Print(string format, string path, DsdOptions options, List<(string Layer, double[] Values)> rows, string? outPath)
+    /// <summary>Fingerprints one image, saves it when asked, prints its table (table format) and returns its JSON record.</summary>
+    static Dictionary<string, object?> One(Vgg19Features vgg, Tensor x, string path, DsdOptions options, string? outPath, string weightsSha256, string format)
     {
-        if (format == "json")
+        Fingerprint print;
+        try { print = Fingerprint.Compute(vgg, x, options); }
+        catch (DsdException e) { throw new DsdException(e.Kind, $"{path}: {e.Message}"); }
+        using (print)
         {
-            var doc = new Dictionary<string, object?>
+            var rows = options.Layers.Select(l => (Layer: l, Values: options.Alphas.Select(a => (double)print.MeanAbs(a, l).item<float>()).ToArray())).ToList();
+            if (rows.Any(r => r.Values.Any(v => !double.IsFinite(v))))
+                throw new DsdException(DsdErrorKind.Numerical, $"{path}: the fingerprint contains NaN or infinity");
+            if (outPath is not null)
+            {
+                // [1,C,C] → [C,C] per tensor, as the format promises.
+                var tensors = print.ToNamedTensors().ToDictionary(kv => kv.Key, kv => kv.Value.squeeze(0));
+                SafeTensors.Save(outPath, tensors, new Dictionary<string, string>
+                {
+                    ["image"] = Path.GetFileName(path),
+                    ["layers"] = string.Join(",", options.Layers),
+                    ["alphas"] = string.Join(",", options.Alphas.Select(CommonOptions.Format)),
+                    ["vgg19_sha256"] = weightsSha256,
+                });
+            }
+            if (format != "json") PrintTable(path, options, rows, outPath);
+            return new Dictionary<string, object?>
             {
                 ["image"] = path,
                 ["mean_abs_dsd"] = options.Alphas.Select((a, i) => (a, i)).ToDictionary(
                     p => DsdOptions.AlphaName(p.a), p => rows.ToDictionary(r => r.Layer, r => r.Values[p.i])),
                 ["out"] = outPath,
             };
-            Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
-            return;
         }
+    }
+
+    static void PrintTable(string path, DsdOptions options, List<(string Layer, double[] Values)> rows, string? outPath)
+    {
         var table = new Table().Title($"mean |DSD| of {Markup.Escape(Path.GetFileName(path))}").AddColumn("layer");
         foreach (var a in options.Alphas) table.AddColumn(new TableColumn($"α = {CommonOptions.Format(a)}").RightAligned());
         foreach (var (layer, values) in rows) table.AddRow([layer, .. values.Select(v => v.ToString("E4", System.Globalization.CultureInfo.InvariantCulture))]);

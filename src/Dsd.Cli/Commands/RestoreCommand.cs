@@ -35,8 +35,9 @@ internal static class RestoreCommand
             HelpName = "N",
         };
         var blocks = new Option<int?>("--blocks") { Description = "Residual blocks of the network (default: read from the checkpoint)", HelpName = "10|5" };
+        var strict = new Option<bool>("--strict") { Description = "Stop at the first image that cannot be restored (default: report it, restore the others, exit 2)" };
         var device = CommonOptions.Device();
-        var command = new Command(task.Name(), description) { model, input, output, tile, overlap, blocks, device };
+        var command = new Command(task.Name(), description) { model, input, output, tile, overlap, blocks, strict, device };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
@@ -45,18 +46,32 @@ internal static class RestoreCommand
             using var net = RestorationNetworks.Load(task, parse.GetValue(model)!, parse.GetValue(blocks), dev);
             var tileSize = parse.GetValue(tile);
             var tileMargin = parse.GetValue(overlap) ?? TiledInference.ReceptiveRadius(RestorationNetworks.Blocks(net));
+            var stopAtFirstError = parse.GetValue(strict);
+            var (written, failed) = (0, 0);
             ItemProgress.Run(plan.Count, advance =>
             {
                 foreach (var (from, to) in plan)
                 {
-                    using var scope = NewDisposeScope();
-                    var x = ImageIo.Load(from, dev);
-                    ImageIo.SavePng(TiledInference.Run(net, x, task.Scale(), tileSize, tileMargin), to);
+                    try
+                    {
+                        using var scope = NewDisposeScope();
+                        var x = ImageIo.Load(from, dev);
+                        ImageIo.SavePng(TiledInference.Run(net, x, task.Scale(), tileSize, tileMargin), to);
+                        written++;
+                    }
+                    // A bad image costs only its own result; a full disk or an unwritable folder stops the run.
+                    catch (DsdException e) when (e.Kind is DsdErrorKind.InvalidInput or DsdErrorKind.Numerical)
+                    {
+                        failed++;
+                        CliRunner.Error(e.Message.Contains(from, StringComparison.Ordinal) ? e.Message : $"{from}: {e.Message}");
+                        if (stopAtFirstError) break;
+                    }
                     advance(from);
                 }
             }, "restoring");
-            CliRunner.Info($"wrote {plan.Count} image{(plan.Count == 1 ? "" : "s")} to {outDir}");
-            return 0;
+            CliRunner.Info($"wrote {written} image{(written == 1 ? "" : "s")} to {outDir}"
+                + (failed > 0 ? $"; {failed} could not be restored" + (stopAtFirstError && written + failed < plan.Count ? $" (--strict: {plan.Count - written - failed} not attempted)" : "") : ""));
+            return failed > 0 ? CliRunner.InputsFailed : CliRunner.Ok;
         }));
         return command;
     }

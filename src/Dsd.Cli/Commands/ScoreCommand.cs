@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.ExceptionServices;
 using Dsd.Dissimilarity;
 using Dsd.Quality;
 using Dsd.Weights;
@@ -29,8 +30,13 @@ internal static class ScoreCommand
             using var weights = ResolveWeights(request);
             var options = request.Options with { VggWeights = weights };
             var metrics = request.Metrics.Select(e => MetricCatalog.Create(e, options)).ToList();
-            var results = Run(plan.Pairs, metrics, options.Device, request);
+            var (results, stoppedBy) = Run(plan.Pairs, metrics, options.Device, request);
             Render(request, new ScoreReport(metrics, results, Settings(request, options, weights)));
+            if (stoppedBy is not null)
+            {
+                CliRunner.Info($"the {results.Count} pair{(results.Count == 1 ? "" : "s")} scored before the failure below were written");
+                stoppedBy.Throw();
+            }
             return results.Any(r => r.Error is not null) ? 2 : 0;
         }));
         return command;
@@ -137,23 +143,33 @@ internal static class ScoreCommand
         return deepest < 0 ? null : VggWeightsOption.Load(request.Parse, deepest);
     }
 
-    static List<PairResult> Run(IReadOnlyList<ImagePair> pairs, IReadOnlyList<IQualityMetric> metrics, TorchSharp.torch.Device device, ScoreRequest request)
+    /// <summary>
+    /// Scores every pair. A pair that cannot be read is a row with an error; anything that stops the loop itself (a
+    /// weights or internal error) is returned with the rows scored so far, so that they are written before it is raised.
+    /// </summary>
+    static (List<PairResult> Results, ExceptionDispatchInfo? StoppedBy) Run(IReadOnlyList<ImagePair> pairs, IReadOnlyList<IQualityMetric> metrics,
+        TorchSharp.torch.Device device, ScoreRequest request)
     {
         using var scorer = new PairScorer(metrics, device, request.Crops);
         var results = new List<PairResult>();
+        ExceptionDispatchInfo? stoppedBy = null;
         ItemProgress.Run(pairs.Count, advance =>
         {
-            for (var i = 0; i < pairs.Count; i++)
+            try
             {
-                var result = scorer.Score(pairs[i], i);
-                results.Add(result);
-                advance(result.Pair.Distorted);
-                if (result.Error is null) continue;
-                CliRunner.Error(result.Error);
-                if (request.Strict) break;
+                for (var i = 0; i < pairs.Count; i++)
+                {
+                    var result = scorer.Score(pairs[i], i);
+                    results.Add(result);
+                    advance(result.Pair.Distorted);
+                    if (result.Error is null) continue;
+                    CliRunner.Error(result.Error);
+                    if (request.Strict) break;
+                }
             }
+            catch (Exception e) when (e is not OperationCanceledException && results.Count > 0) { stoppedBy = ExceptionDispatchInfo.Capture(e); }
         });
-        return results;
+        return (results, stoppedBy);
     }
 
     static Dictionary<string, object?> Settings(ScoreRequest request, MetricOptions options, VggWeights? weights)

@@ -76,7 +76,8 @@ internal static class TrainCommand
     {
         var config = new Option<string?>("--config") { Description = "Training config (JSON, snake_case fields as the flags below)", HelpName = "FILE" };
         var resume = new Option<string?>("--resume") { Description = "Continue exactly from a 'last' checkpoint (its .json); its config is the base", HelpName = "CKPT" };
-        var command = new Command(task.Name(), description) { config, resume, VggWeightsOption.Create() };
+        var strict = CommonOptions.Strict("train on the others");
+        var command = new Command(task.Name(), description) { config, resume, strict, VggWeightsOption.Create() };
         var fields = new List<(PropertyInfo Property, string Key, Option<string?> Option)>();
         foreach (var property in typeof(RestorationTrainingConfig).GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
@@ -116,10 +117,11 @@ internal static class TrainCommand
 
             using var vgg = LoadVgg(parse, settings);
             using var interrupt = new TrainingInterrupt();
-            var trainer = new RestorationTrainer(settings, vgg) { Log = CliRunner.Info };
+            List<string>? unreadable = parse.GetValue(strict) ? null : [];
+            var trainer = new RestorationTrainer(settings, vgg) { Log = CliRunner.Info, Unreadable = unreadable };
             var result = trainer.Run(resumePath, interrupt.Token);
             CliRunner.Info($"{(result.Interrupted ? "stopped" : "finished")} at step {result.Step}, {result.SecondsPerStep:F3} s/step; checkpoint {result.LastCheckpoint}");
-            return result.Interrupted ? 130 : 0;
+            return CommonOptions.Unreadable(unreadable ?? [], result.Interrupted ? CliRunner.Interrupted : CliRunner.Ok);
         }));
         return command;
     }

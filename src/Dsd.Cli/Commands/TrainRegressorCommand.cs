@@ -39,7 +39,7 @@ internal static class TrainRegressorCommand
         public readonly Option<int> Bank = new("--bank") { Description = "Precompute targets once for N fixed crops (0 = fresh crops and targets at every step)", DefaultValueFactory = _ => 0, HelpName = "N" };
         public readonly Option<long?> EvalEvery = new("--eval-every") { Description = "Steps between log rows with validation (default one epoch)", HelpName = "N" };
         public readonly Option<long> SaveEvery = new("--save-every") { Description = "Steps between checkpoints and weight snapshots (one is always written at the end)", DefaultValueFactory = _ => 500, HelpName = "N" };
-        public readonly Option<int?> Threads = new("--threads") { Description = "CPU threads for TorchSharp (results are reproducible for a fixed count)", HelpName = "N" };
+        public readonly Option<bool> Strict = CommonOptions.Strict("train on the others");
         public readonly Option<string> Device = CommonOptions.Device();
         public readonly Option<string> VggWeights = VggWeightsOption.Create();
         public readonly Option<int> OldBatch;
@@ -55,7 +55,7 @@ internal static class TrainRegressorCommand
         /// <summary>The options a checkpoint stores (ignored, with a warning, when resuming).</summary>
         public Option[] Stored => [Data, Alpha, Crop, BatchSize, Epochs, Lr, LrGamma, LrStep, Val, ValCrops, Seed, Ema, Bank, EvalEvery, SaveEvery, OldBatch, OldGamma];
 
-        public IEnumerable<Option> All => [.. Stored[..^2], Steps, Out, Resume, Threads, Device, VggWeights, OldBatch, OldGamma];
+        public IEnumerable<Option> All => [.. Stored[..^2], Steps, Out, Resume, Strict, Device, VggWeights, OldBatch, OldGamma];
     }
 
     public static Command Create()
@@ -66,21 +66,19 @@ internal static class TrainRegressorCommand
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var dev = CommonOptions.ParseDevice(parse.GetValue(o.Device)!);
-            if (parse.GetValue(o.Threads) is { } n) TorchSharp.torch.set_num_threads(n);
             var (folder, config) = Plan(parse, o);
             using var weights = VggWeightsOption.Load(parse);
             using var vgg = new Vgg19Features(NoReferenceRegressor.Layers, weights, dev);
             using var interrupt = new TrainingInterrupt();
+            List<string>? unreadable = parse.GetValue(o.Strict) ? null : [];
             var summary = WithProgress(report => config is null
-                ? RegressorTrainer.Resume(folder, vgg, dev, parse.GetValue(o.Steps), report, interrupt.Token)
-                : RegressorTrainer.Start(config, folder, vgg, dev, report, interrupt.Token));
+                ? RegressorTrainer.Resume(folder, vgg, dev, parse.GetValue(o.Steps), report, interrupt.Token, unreadable)
+                : RegressorTrainer.Start(config, folder, vgg, dev, report, interrupt.Token, unreadable));
             if (summary.Interrupted)
-            {
                 CliRunner.Info($"stopped at step {summary.Step}; checkpoint in {folder} (continue with --resume {folder})");
-                return 130;
-            }
-            Report(summary);
-            return 0;
+            else
+                Report(summary);
+            return CommonOptions.Unreadable(unreadable ?? [], summary.Interrupted ? CliRunner.Interrupted : CliRunner.Ok);
         }));
         return command;
     }

@@ -6,59 +6,94 @@ using static TorchSharp.torch;
 namespace Dsd.Imaging;
 
 /// <summary>
-/// Reads PNG, JPEG and BMP files into float32 tensors [1,3,H,W] with values byte/255, and writes PNG.
+/// Reads PNG, JPEG, BMP and WebP files into float32 tensors [1,3,H,W] with values byte/255, and writes PNG.
 /// Decoding is exact for 8-bit images: pixels are decoded unpremultiplied, without colour management
 /// (ICC profiles and gamma chunks are ignored) and without applying EXIF orientation — as PIL does, which
-/// the reference code uses.
+/// the reference code uses. Every file is treated as hostile: its header is checked against
+/// <see cref="ImageLimits.MaxPixels"/> before any pixel memory is allocated, and whatever goes wrong while
+/// reading or decoding it becomes one <see cref="DsdException"/> (InvalidInput) naming the file.
 /// </summary>
 public static class ImageIo
 {
-    static readonly string[] SupportedExtensions = [".png", ".jpg", ".jpeg", ".bmp"];
+    static readonly string[] SupportedExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".webp"];
+
+    static readonly SKEncodedImageFormat[] SupportedFormats =
+        [SKEncodedImageFormat.Png, SKEncodedImageFormat.Jpeg, SKEncodedImageFormat.Bmp, SKEncodedImageFormat.Webp];
+
+    const string FormatList = "PNG, JPEG, BMP, WebP";
 
     /// <summary>The extensions accepted by <see cref="Load"/> (lower case, with the dot).</summary>
     public static IReadOnlyList<string> Extensions => SupportedExtensions;
 
-    /// <summary>Whether the file's extension is one we load (PNG, JPEG, BMP; case-insensitive). For folder scans.</summary>
+    /// <summary>Whether the file's extension is one we load (PNG, JPEG, BMP, WebP; case-insensitive). For folder scans.</summary>
     public static bool IsSupported(string path) =>
         SupportedExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Reads an image's dimensions from its header without decoding the pixels.</summary>
-    /// <exception cref="DsdException">Missing, empty, unreadable, corrupt or unsupported file.</exception>
-    public static ImageSize ReadSize(string path)
+    /// <exception cref="DsdException">Missing, empty, unreadable, corrupt or unsupported file (InvalidInput).</exception>
+    public static ImageSize ReadSize(string path) => Guard(path, () =>
     {
-        using var codec = Open(path);
+        using var data = ReadData(path);
+        using var codec = Open(path, data);
         return new ImageSize(codec.Info.Width, codec.Info.Height);
-    }
+    });
 
     /// <summary>
     /// Loads an RGB image as float32 [1,3,H,W] in [0,1] (byte/255) on <paramref name="device"/> (CPU by
-    /// default). Grey images become three equal channels; an alpha channel is dropped without
-    /// premultiplying, so colour values under transparent pixels survive.
+    /// default). Grey images become three equal channels. Pixels that are not fully opaque are composited
+    /// on white (c·a + 255·(1 − a), rounded to 8 bits), so a transparent background reads as white paper rather
+    /// than as whatever colour values happen to lie under it.
     /// </summary>
-    /// <exception cref="DsdException">Missing, empty, truncated, corrupt or unsupported file; the message names it.</exception>
-    public static Tensor Load(string path, Device? device = null)
+    /// <param name="path">The image file.</param>
+    /// <param name="device">Where the tensor goes (CPU when null).</param>
+    /// <param name="maxPixels">Largest width × height accepted; null takes <see cref="ImageLimits.MaxPixels"/>.</param>
+    /// <exception cref="DsdException">Missing, empty, unreadable, truncated, corrupt, too large or unsupported file; the message names it.</exception>
+    public static Tensor Load(string path, Device? device = null, long? maxPixels = null)
     {
-        byte[] rgba;
-        int width, height;
-        using (var codec = Open(path))
-        {
-            (width, height) = (codec.Info.Width, codec.Info.Height);
-            var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-            rgba = new byte[info.BytesSize];
-            var result = codec.GetPixels(info, rgba);
-            // Skia fills undecoded rows of a truncated file and reports IncompleteInput: treat it as an error.
-            if (result != SKCodecResult.Success)
-                throw Invalid(path, result == SKCodecResult.IncompleteInput
-                    ? "truncated image (incomplete data)"
-                    : $"corrupt image ({DescribeResult(result)})");
-        }
-
+        var limit = maxPixels ?? ImageLimits.MaxPixels;
+        var (rgba, width, height, hasAlpha) = Guard(path, () => Decode(path, limit));
         using var scope = NewDisposeScope();
-        var bytes = torch.tensor(rgba, new long[] { height, width, 4 });
-        var target = device ?? CPU;
-        var image = bytes.narrow(2, 0, 3).permute(2, 0, 1).unsqueeze(0)
-            .to(target).to_type(ScalarType.Float32).DivInPlace(255);
+        // Bytes travel to the device, a quarter of the float32 traffic.
+        var bytes = torch.tensor(rgba, new long[] { height, width, 4 }).to(device ?? CPU);
+        var rgb = bytes.narrow(2, 0, 3).to_type(ScalarType.Float32);
+        if (hasAlpha)
+        {
+            var alpha = bytes.narrow(2, 3, 1).to_type(ScalarType.Float32).DivInPlace(255);
+            rgb = rgb.mul_(alpha).add_(alpha.neg().add_(1).mul_(255)).round_();
+        }
+        var image = rgb.permute(2, 0, 1).unsqueeze(0).DivInPlace(255);
         return image.contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Decodes to RGBA bytes after every check that can be made from the header alone.</summary>
+    static (byte[] Rgba, int Width, int Height, bool HasAlpha) Decode(string path, long maxPixels)
+    {
+        using var data = ReadData(path);
+        using var codec = Open(path, data);
+        var (width, height) = (codec.Info.Width, codec.Info.Height);
+        var pixels = (long)width * height;
+        if (pixels > maxPixels)
+            throw Invalid(path, $"{width}×{height} pixels ({ImageLimits.Describe(pixels)}) exceeds the limit of {ImageLimits.Describe(maxPixels)} (raise it with --max-pixels)");
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && !JpegMarkers.HasEndOfImage(data.AsSpan()))
+            throw Invalid(path, "truncated image (the JPEG data ends before its end-of-image marker)");
+
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var rgba = new byte[info.BytesSize64];
+        var result = codec.GetPixels(info, rgba);
+        // Skia fills undecoded rows of a truncated file and reports IncompleteInput: treat it as an error.
+        if (result != SKCodecResult.Success)
+            throw Invalid(path, result == SKCodecResult.IncompleteInput
+                ? "truncated image (incomplete data)"
+                : $"corrupt image ({DescribeResult(result)})");
+        var hasAlpha = codec.Info.AlphaType != SKAlphaType.Opaque && AnyTransparent(rgba);
+        return (rgba, width, height, hasAlpha);
+    }
+
+    static bool AnyTransparent(byte[] rgba)
+    {
+        for (var i = 3; i < rgba.Length; i += 4)
+            if (rgba[i] != 255) return true;
+        return false;
     }
 
     /// <summary>
@@ -101,37 +136,81 @@ public static class ImageIo
         }
     }
 
-    /// <summary>Opens a codec on the whole file after the checks that give each failure its own message.</summary>
-    static SKCodec Open(string path)
+    /// <summary>
+    /// Runs <paramref name="body"/> so that nothing but a <see cref="DsdException"/> naming the file leaves it: a decoder
+    /// may throw anything on hostile bytes (an overflow in a size computation, an allocation failure, an index error).
+    /// </summary>
+    static T Guard<T>(string path, Func<T> body)
     {
-        if (!IsSupported(path))
-            throw Invalid(path, $"unsupported format '{Path.GetExtension(path)}' (supported: PNG, JPEG, BMP)");
-        if (!File.Exists(path))
-            throw Invalid(path, Directory.Exists(path) ? "is a directory, not an image file" : "file not found");
-
-        byte[] data;
         try
         {
-            data = File.ReadAllBytes(path);
+            return body();
+        }
+        catch (Exception e) when (e is not (DsdException or OperationCanceledException))
+        {
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: cannot be decoded ({e.GetType().Name}: {e.Message})", e);
+        }
+    }
+
+    /// <summary>
+    /// The whole file as native Skia data, after the checks that give each failure its own message. Skia reads it in
+    /// native code: a managed stream would run .NET callbacks inside the decoder, where an exception aborts the process.
+    /// </summary>
+    static SKData ReadData(string path)
+    {
+        if (!IsSupported(path))
+            throw Invalid(path, $"unsupported format '{Path.GetExtension(path)}' (supported: {FormatList})");
+        if (Directory.Exists(path)) throw Invalid(path, "is a directory, not an image file");
+        string? link;
+        try { link = new FileInfo(path).LinkTarget; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw Invalid(path, $"cannot read: {e.Message}"); }
+        if (link is not null)
+        {
+            FileSystemInfo? target;
+            try { target = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true); }
+            catch (IOException) { throw Invalid(path, $"symbolic link to {link} loops back on itself"); }
+            if (target is null || !target.Exists)
+                throw Invalid(path, $"symbolic link to {link} leads nowhere (missing target)");
+        }
+        else if (!File.Exists(path)) throw Invalid(path, "file not found");
+
+        byte[] bytes;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            // No image we accept needs more than 2 GB of file; the length check also keeps ReadAllBytes' array in range.
+            if (stream.Length > Array.MaxLength) throw Invalid(path, $"file of {stream.Length} bytes is too large to be an image we read");
+            bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DsdException(DsdErrorKind.Io, $"{path}: cannot read: {e.Message}", e);
+            throw Invalid(path, $"cannot read: {e.Message}");
         }
-        if (data.Length == 0) throw Invalid(path, "empty file");
+        if (bytes.Length == 0) throw Invalid(path, "empty file");
+        return SKData.CreateCopy(bytes);
+    }
 
-        // Read the whole file first so that I/O errors and empty files get their own messages; the codec
-        // owns the stream wrapper and reads from it lazily while decoding.
-        var codec = SKCodec.Create(new MemoryStream(data, writable: false), out var result);
+    /// <summary>A codec for a supported format whose header declares a usable size.</summary>
+    static SKCodec Open(string path, SKData data)
+    {
+        // SKMemoryStream is native: no .NET callbacks run inside the decoder.
+        var codec = SKCodec.Create(new SKMemoryStream(data), out var result);
         if (codec is null)
             throw Invalid(path, result == SKCodecResult.IncompleteInput
                 ? "truncated image (incomplete header)"
                 : "not a valid image (corrupt or unknown format)");
-        if (codec.EncodedFormat is not (SKEncodedImageFormat.Png or SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Bmp))
+        var format = codec.EncodedFormat;
+        var (width, height) = (codec.Info.Width, codec.Info.Height);
+        if (!SupportedFormats.Contains(format))
         {
-            var format = codec.EncodedFormat;
             codec.Dispose();
-            throw Invalid(path, $"unsupported format: the content is {format} (supported: PNG, JPEG, BMP)");
+            throw Invalid(path, $"unsupported format: the content is {format} (supported: {FormatList})");
+        }
+        if (width < 1 || height < 1)
+        {
+            codec.Dispose();
+            throw Invalid(path, $"the header declares {width}×{height} pixels");
         }
         return codec;
     }

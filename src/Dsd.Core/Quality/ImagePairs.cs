@@ -67,9 +67,9 @@ public static class ImagePairs
     {
         if (File.Exists(path)) return [path];
         if (!Directory.Exists(path)) throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: no such file or folder ({option})");
-        var files = Directory.EnumerateFiles(path).Where(ImageIo.IsSupported).OrderBy(f => f, StringComparer.Ordinal).ToList();
+        var files = ImageFolder.List(path).ToList();
         if (files.Count == 0)
-            throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: folder holds no PNG, JPEG or BMP images ({option})");
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: folder holds no PNG, JPEG, BMP or WebP images ({option})");
         return files;
     }
 

@@ -7,27 +7,28 @@ public static class RestorePlan
 {
     /// <summary>
     /// Pairs every supported image of <paramref name="input"/> (a file or a folder, not recursive) with its output
-    /// path. Refuses a plan that would overwrite an input or write two results to one file.
+    /// path. Refuses a plan that would overwrite an input or write two results to one file, comparing paths after
+    /// every symbolic link is resolved (an <c>--out</c> that is a link to the input folder is the input folder).
     /// </summary>
     /// <exception cref="DsdException">Input missing or holding no images; an output that is an input or a duplicate (InvalidInput).</exception>
     public static IReadOnlyList<(string Input, string Output)> Make(string input, string outputDirectory)
     {
-        string[] files;
+        IReadOnlyList<string> files;
         if (File.Exists(input)) files = [input];
         else if (Directory.Exists(input))
         {
-            files = Directory.EnumerateFiles(input).Where(ImageIo.IsSupported).Order(StringComparer.Ordinal).ToArray();
-            if (files.Length == 0) throw new DsdException(DsdErrorKind.InvalidInput, $"{input}: no PNG, JPEG or BMP images in this folder");
+            files = ImageFolder.List(input);
+            if (files.Count == 0) throw new DsdException(DsdErrorKind.InvalidInput, $"{input}: no PNG, JPEG, BMP or WebP images in this folder");
         }
         else throw new DsdException(DsdErrorKind.InvalidInput, $"{input}: no such file or folder");
 
-        var inputs = new HashSet<string>(files.Select(Path.GetFullPath), StringComparer.Ordinal);
+        var inputs = new HashSet<string>(files.Select(ImageFolder.RealPath), StringComparer.Ordinal);
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         var plan = new List<(string, string)>();
         foreach (var file in files)
         {
             var output = Path.Combine(outputDirectory, Path.GetFileNameWithoutExtension(file) + ".png");
-            var full = Path.GetFullPath(output);
+            var full = ImageFolder.RealPath(output);
             if (inputs.Contains(full))
                 throw new DsdException(DsdErrorKind.InvalidInput, $"{output}: the result would overwrite the input image; choose another --out folder");
             if (seen.TryGetValue(full, out var other))

@@ -12,61 +12,136 @@ namespace Dsd.Serialization;
 /// </summary>
 public static class SafeTensors
 {
+    /// <summary>The longest JSON header read (the reference implementation's limit).</summary>
+    public const int MaxHeaderBytes = 100_000_000;
+
     /// <summary>Reads every tensor of a safetensors file onto the CPU.</summary>
+    /// <exception cref="DsdException">Missing, unreadable, truncated or malformed file (InvalidInput), naming it.</exception>
     public static Dictionary<string, Tensor> Load(string path)
     {
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
-        catch (FileNotFoundException) { throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: file not found"); }
-        catch (DirectoryNotFoundException) { throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: file not found"); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: file not found"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: cannot read: {e.Message}", e); }
         return Parse(bytes, path);
     }
 
-    /// <summary>Parses safetensors bytes; <paramref name="source"/> names the file in error messages.</summary>
+    /// <summary>
+    /// Parses safetensors bytes; <paramref name="source"/> names the file in error messages. Every entry is checked
+    /// before anything is allocated: known dtype, non-negative shape, offsets inside the data section, byte count equal
+    /// to dtype size × elements, and the entries tiling the data section without overlap (two tensors sharing bytes
+    /// would silently alias).
+    /// </summary>
     public static Dictionary<string, Tensor> Parse(ReadOnlySpan<byte> bytes, string source)
     {
-        if (bytes.Length < 8)
-            throw Corrupt(source, "shorter than the 8-byte header length");
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        if (headerLength > (ulong)(bytes.Length - 8))
-            throw Corrupt(source, "header length exceeds the file size (truncated?)");
-        var dataStart = 8 + (int)headerLength;
-        JsonDocument header;
-        try { header = JsonDocument.Parse(bytes.Slice(8, (int)headerLength).ToArray()); }
-        catch (JsonException e) { throw Corrupt(source, "header is not valid JSON: " + e.Message); }
-
+        var (entries, dataStart) = ParseHeader(bytes, source);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        using (header)
+        try
         {
-            foreach (var entry in header.RootElement.EnumerateObject())
-            {
-                if (entry.Name == "__metadata__") continue;
-                var dtype = entry.Value.GetProperty("dtype").GetString() ?? "";
-                var shape = entry.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                var offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || dataStart + offsets[1] > bytes.Length)
-                    throw Corrupt(source, $"tensor '{entry.Name}' lies outside the file (truncated?)");
-                var raw = bytes.Slice(dataStart + (int)offsets[0], (int)(offsets[1] - offsets[0]));
-                result[entry.Name] = FromRaw(raw, dtype, shape, source, entry.Name);
-            }
+            foreach (var e in entries)
+                result[e.Name] = FromRaw(bytes.Slice(dataStart + (int)e.Begin, (int)(e.End - e.Begin)), e.Type, e.Shape);
+        }
+        catch
+        {
+            foreach (var t in result.Values) t.Dispose();
+            throw;
         }
         return result;
     }
 
+    sealed record Entry(string Name, ScalarType Type, long[] Shape, long Begin, long End);
+
+    static (List<Entry> Entries, int DataStart) ParseHeader(ReadOnlySpan<byte> bytes, string source)
+    {
+        if (bytes.Length < 8)
+            throw Corrupt(source, "shorter than the 8-byte header length");
+        var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        if (headerLength > MaxHeaderBytes)
+            throw Corrupt(source, $"header length {headerLength} is implausible (over {MaxHeaderBytes} bytes)");
+        if (headerLength > (ulong)(bytes.Length - 8))
+            throw Corrupt(source, "header length exceeds the file size (truncated?)");
+        var dataStart = 8 + (int)headerLength;
+        var dataLength = (long)bytes.Length - dataStart;
+        var entries = new List<Entry>();
+        try
+        {
+            using var header = JsonDocument.Parse(bytes.Slice(8, (int)headerLength).ToArray());
+            if (header.RootElement.ValueKind != JsonValueKind.Object) throw Corrupt(source, "header is not a JSON object");
+            foreach (var entry in header.RootElement.EnumerateObject())
+            {
+                if (entry.Name == "__metadata__") continue;
+                entries.Add(ParseEntry(entry, dataLength, source));
+            }
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException or ArgumentException)
+        {
+            throw Corrupt(source, "malformed header: " + e.Message);
+        }
+
+        long next = 0;
+        foreach (var e in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
+        {
+            if (e.Begin < next) throw Corrupt(source, $"tensor '{e.Name}' overlaps another tensor's bytes (offset {e.Begin} < {next})");
+            if (e.Begin > next) throw Corrupt(source, $"bytes {next}–{e.Begin} of the data belong to no tensor");
+            next = e.End;
+        }
+        if (next != dataLength) throw Corrupt(source, $"the data section has {dataLength} bytes but the tensors cover {next}");
+        return (entries, dataStart);
+    }
+
+    static Entry ParseEntry(JsonProperty entry, long dataLength, string source)
+    {
+        var name = entry.Name;
+        var value = entry.Value;
+        if (value.ValueKind != JsonValueKind.Object) throw Corrupt(source, $"tensor '{name}' is not described by an object");
+        var dtype = value.GetProperty("dtype").GetString() ?? "";
+        var type = TypeOf(dtype) ?? throw Corrupt(source, $"tensor '{name}' has unsupported dtype {dtype}");
+        var shape = value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        var offsets = value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+        if (shape.Length > 16 || shape.Any(n => n < 0))
+            throw Corrupt(source, $"tensor '{name}' has an invalid shape [{string.Join(",", shape)}]");
+        if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
+            throw Corrupt(source, $"tensor '{name}' lies outside the file (data_offsets [{string.Join(",", offsets)}], {dataLength} bytes of data; truncated?)");
+        // Int128 so that a shape of 2^63 cannot wrap round to a byte count that matches.
+        Int128 expected = ElementSize(type);
+        foreach (var n in shape) expected = Int128.Min(expected * n, long.MaxValue);
+        if (expected != offsets[1] - offsets[0])
+            throw Corrupt(source, $"tensor '{name}' has {offsets[1] - offsets[0]} bytes, expected {expected} for {dtype} of shape [{string.Join(",", shape)}]");
+        return new Entry(name, type, shape, offsets[0], offsets[1]);
+    }
+
     /// <summary>Reads the metadata map (may be empty).</summary>
+    /// <exception cref="DsdException">Missing, unreadable or malformed file (InvalidInput), naming it.</exception>
     public static Dictionary<string, string> LoadMetadata(string path)
     {
-        using var stream = File.OpenRead(path);
-        Span<byte> lengthBytes = stackalloc byte[8];
-        stream.ReadExactly(lengthBytes);
-        var length = (int)BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
-        var headerBytes = new byte[length];
-        stream.ReadExactly(headerBytes);
-        using var header = JsonDocument.Parse(headerBytes);
-        var result = new Dictionary<string, string>();
-        if (header.RootElement.TryGetProperty("__metadata__", out var meta))
-            foreach (var p in meta.EnumerateObject()) result[p.Name] = p.Value.GetString() ?? "";
-        return result;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            Span<byte> lengthBytes = stackalloc byte[8];
+            stream.ReadExactly(lengthBytes);
+            var length = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
+            if (length > MaxHeaderBytes || (long)length > stream.Length - 8)
+                throw Corrupt(path, $"header length {length} exceeds the file size or {MaxHeaderBytes} bytes");
+            var headerBytes = new byte[length];
+            stream.ReadExactly(headerBytes);
+            using var header = JsonDocument.Parse(headerBytes);
+            var result = new Dictionary<string, string>();
+            if (header.RootElement.ValueKind == JsonValueKind.Object && header.RootElement.TryGetProperty("__metadata__", out var meta))
+                foreach (var p in meta.EnumerateObject()) result[p.Name] = p.Value.GetString() ?? "";
+            return result;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: file not found");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: cannot read: {e.Message}", e);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw Corrupt(path, "malformed header: " + e.Message);
+        }
     }
 
     /// <summary>Writes tensors (any device; stored as their own dtype) atomically: temp file, then rename.</summary>
@@ -107,28 +182,35 @@ public static class SafeTensors
         });
     }
 
-    static Tensor FromRaw(ReadOnlySpan<byte> raw, string dtype, long[] shape, string source, string name)
+    static Tensor FromRaw(ReadOnlySpan<byte> raw, ScalarType type, long[] shape)
     {
-        var type = dtype switch
-        {
-            "F32" => ScalarType.Float32,
-            "F64" => ScalarType.Float64,
-            "F16" => ScalarType.Float16,
-            "BF16" => ScalarType.BFloat16,
-            "I64" => ScalarType.Int64,
-            "I32" => ScalarType.Int32,
-            "I16" => ScalarType.Int16,
-            "I8" => ScalarType.Int8,
-            "U8" => ScalarType.Byte,
-            "BOOL" => ScalarType.Bool,
-            _ => throw Corrupt(source, $"tensor '{name}' has unsupported dtype {dtype}"),
-        };
         var t = empty(shape, type);
-        if (raw.Length != t.NumberOfElements * t.ElementSize)
-            throw Corrupt(source, $"tensor '{name}' has {raw.Length} bytes, expected {t.NumberOfElements * t.ElementSize} for shape [{string.Join(",", shape)}]");
         raw.CopyTo(t.bytes);
         return t;
     }
+
+    static ScalarType? TypeOf(string dtype) => dtype switch
+    {
+        "F32" => ScalarType.Float32,
+        "F64" => ScalarType.Float64,
+        "F16" => ScalarType.Float16,
+        "BF16" => ScalarType.BFloat16,
+        "I64" => ScalarType.Int64,
+        "I32" => ScalarType.Int32,
+        "I16" => ScalarType.Int16,
+        "I8" => ScalarType.Int8,
+        "U8" => ScalarType.Byte,
+        "BOOL" => ScalarType.Bool,
+        _ => null,
+    };
+
+    static int ElementSize(ScalarType type) => type switch
+    {
+        ScalarType.Float64 or ScalarType.Int64 => 8,
+        ScalarType.Float32 or ScalarType.Int32 => 4,
+        ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
+        _ => 1,
+    };
 
     static string DtypeName(ScalarType type) => type switch
     {

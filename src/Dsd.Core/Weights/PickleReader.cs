@@ -9,9 +9,21 @@ namespace Dsd.Weights;
 /// It never imports or executes anything: GLOBAL names are resolved through <c>findGlobal</c>,
 /// which returns allow-listed callables or throws; persistent ids go to <c>persistentLoad</c>.
 /// </summary>
+/// <remarks>
+/// The reader is a loop, never a recursion, so nesting depth cannot overflow the stack; what a hostile file can still
+/// ask for is memory, bounded here by <see cref="MaxObjects"/> values created and lengths checked against the bytes left.
+/// </remarks>
 internal sealed class PickleReader(Stream stream, Func<string, string, object> findGlobal, Func<object?, object?>? persistentLoad = null)
 {
+    /// <summary>Values one pickle may create: VGG19's state dict needs a few hundred, a large network some ten thousand.</summary>
+    public const int MaxObjects = 1_000_000;
+
+    /// <summary>Bytes of one Python int (LONG1/LONG4): torch's legacy magic number has 10.</summary>
+    const int MaxLongBytes = 64;
+
     static readonly object Mark = new();
+
+    int created;
 
     readonly List<object?> stack = [];
     readonly Dictionary<long, object?> memo = [];
@@ -21,9 +33,11 @@ internal sealed class PickleReader(Stream stream, Func<string, string, object> f
     {
         stack.Clear();
         memo.Clear();
+        created = 0;
         while (true)
         {
             var op = ReadByte();
+            if (++created > MaxObjects) throw Bad($"more than {MaxObjects} pickle operations: not a state dict");
             switch (op)
             {
                 case 0x80: ReadByte(); break; // PROTO
@@ -37,14 +51,14 @@ internal sealed class PickleReader(Stream stream, Func<string, string, object> f
                 case 0x88: stack.Add(true); break;
                 case 0x89: stack.Add(false); break;
                 case (byte)'I': stack.Add(ParseIntLine(ReadLine())); break;
-                case (byte)'L': stack.Add(Narrow(BigInteger.Parse(ReadLine().TrimEnd('L')))); break;
+                case (byte)'L': stack.Add(Narrow(ParseInteger(ReadLine().TrimEnd('L')))); break;
                 case (byte)'J': stack.Add((long)BinaryPrimitives.ReadInt32LittleEndian(ReadBytes(4))); break;
                 case (byte)'K': stack.Add((long)ReadByte()); break;
                 case (byte)'M': stack.Add((long)BinaryPrimitives.ReadUInt16LittleEndian(ReadBytes(2))); break;
                 case 0x8a: stack.Add(ReadLong(ReadByte())); break; // LONG1
-                case 0x8b: stack.Add(ReadLong(ReadLength(4))); break; // LONG4
+                case 0x8b: { var n = ReadLength(4); stack.Add(n <= MaxLongBytes ? ReadLong(n) : throw Bad($"integer of {n} bytes")); break; } // LONG4
                 case (byte)'G': stack.Add(BinaryPrimitives.ReadDoubleBigEndian(ReadBytes(8))); break;
-                case (byte)'F': stack.Add(double.Parse(ReadLine(), System.Globalization.CultureInfo.InvariantCulture)); break;
+                case (byte)'F': stack.Add(double.TryParse(ReadLine(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var f) ? f : throw Bad("malformed float")); break;
                 case (byte)'X': stack.Add(Encoding.UTF8.GetString(ReadBytes(ReadLength(4)))); break; // BINUNICODE
                 case 0x8c: stack.Add(Encoding.UTF8.GetString(ReadBytes(ReadByte()))); break; // SHORT_BINUNICODE
                 case 0x8d: stack.Add(Encoding.UTF8.GetString(ReadBytes(ReadLength(8)))); break; // BINUNICODE8
@@ -76,11 +90,11 @@ internal sealed class PickleReader(Stream stream, Func<string, string, object> f
                 case (byte)'b': Pop(); break; // BUILD: object state (e.g. OrderedDict._metadata) is not needed for tensors
                 case (byte)'Q': stack.Add(Persistent(Pop())); break; // BINPERSID
                 case (byte)'P': stack.Add(Persistent(ReadLine())); break; // PERSID
-                case (byte)'p': memo[long.Parse(ReadLine())] = Peek(); break; // PUT
+                case (byte)'p': memo[ParseIndex(ReadLine())] = Peek(); break; // PUT
                 case (byte)'q': memo[ReadByte()] = Peek(); break; // BINPUT
                 case (byte)'r': memo[BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4))] = Peek(); break; // LONG_BINPUT
                 case 0x94: memo[memo.Count] = Peek(); break; // MEMOIZE
-                case (byte)'g': stack.Add(Get(long.Parse(ReadLine()))); break; // GET
+                case (byte)'g': stack.Add(Get(ParseIndex(ReadLine()))); break; // GET
                 case (byte)'h': stack.Add(Get(ReadByte())); break; // BINGET
                 case (byte)'j': stack.Add(Get(BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4)))); break; // LONG_BINGET
                 default: throw Bad($"unsupported pickle opcode 0x{op:x2} at offset {stream.Position - 1}");
@@ -110,8 +124,16 @@ internal sealed class PickleReader(Stream stream, Func<string, string, object> f
     {
         "00" => false,
         "01" => true,
-        _ => Narrow(BigInteger.Parse(line)),
+        _ => Narrow(ParseInteger(line)),
     };
+
+    static BigInteger ParseInteger(string line) =>
+        BigInteger.TryParse(line, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var v)
+            ? v : throw Bad("malformed integer");
+
+    static long ParseIndex(string line) =>
+        long.TryParse(line, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v)
+            ? v : throw Bad("malformed memo index");
 
     object ReadLong(int n) => Narrow(new BigInteger(ReadBytes(n), isUnsigned: false, isBigEndian: false));
 
@@ -148,8 +170,11 @@ internal sealed class PickleReader(Stream stream, Func<string, string, object> f
     {
         var bytes = ReadBytes(size);
         var n = size == 4 ? BinaryPrimitives.ReadUInt32LittleEndian(bytes) : BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        // Torch pickles hold names and shapes, never huge inline blobs; a large length means corruption.
-        return n > 1 << 28 ? throw Bad($"implausible length {n}") : (int)n;
+        // Torch pickles hold names and shapes, never huge inline blobs; a large length means corruption. It must also fit
+        // in what is left of the stream, checked before the buffer is allocated.
+        if (n > 1 << 28) throw Bad($"implausible length {n}");
+        if (stream.CanSeek && (long)n > stream.Length - stream.Position) throw new EndOfStreamException("pickle ends early (truncated?)");
+        return (int)n;
     }
 
     byte[] ReadBytes(int n)

@@ -3,11 +3,25 @@ namespace Dsd.Weights;
 /// <summary>A Python dict (or OrderedDict) as unpickled: insertion-ordered key/value pairs.</summary>
 internal sealed class PickleDict
 {
+    // Index of string and integer keys (all a state dict uses): a linear search per SETITEM would make a hostile
+    // pickle with a million keys take hours.
+    readonly Dictionary<object, int> index = [];
+
     public List<KeyValuePair<object?, object?>> Items { get; } = [];
 
     public void Set(object? key, object? value)
     {
         // Keys in torch state dicts are strings or ints; compare by value, keep first insertion position.
+        if (key is string or long or bool)
+        {
+            if (index.TryGetValue(key, out var at)) Items[at] = new(key, value);
+            else
+            {
+                index[key] = Items.Count;
+                Items.Add(new(key, value));
+            }
+            return;
+        }
         for (var i = 0; i < Items.Count; i++)
         {
             if (Equals(Items[i].Key, key)) { Items[i] = new(key, value); return; }
@@ -17,9 +31,10 @@ internal sealed class PickleDict
 
     public bool TryGet(string key, out object? value)
     {
-        foreach (var kv in Items)
+        if (index.TryGetValue(key, out var at))
         {
-            if (kv.Key is string s && s == key) { value = kv.Value; return true; }
+            value = Items[at].Value;
+            return true;
         }
         value = null;
         return false;

@@ -23,8 +23,13 @@ public static class PyTorchLegacyReader
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
             return Read(stream, include);
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or PickleException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
+            throw new DsdException(DsdErrorKind.Weights, $"{path}: weights file not found", e);
+        }
+        catch (Exception e) when (e is not (DsdException or OperationCanceledException))
+        {
+            // One guard for whatever hostile bytes provoke (format errors, overflows, allocation failures).
             throw StateDict.Corrupt(path, "legacy PyTorch checkpoint", e);
         }
     }
@@ -62,7 +67,8 @@ public static class PyTorchLegacyReader
             var count = BinaryPrimitives.ReadInt64LittleEndian(countBytes);
             var root = roots.GetValueOrDefault(key) ?? throw new InvalidDataException($"storage {key} is not referenced by the state dict");
             if (count != root.Count) throw new InvalidDataException($"storage {key} has {count} elements, expected {root.Count}");
-            var length = count * TorchPickle.ElementSize(root.DType);
+            var length = count * TorchPickle.ElementSize(root.DType); // count was bounded by ParseStorageId
+            if (length > stream.Length - stream.Position) throw new EndOfStreamException($"storage {key} of {length} bytes runs past the end of the file");
             if (!byStorage.Contains(key))
             {
                 Skip(stream, length);

@@ -17,8 +17,13 @@ public static class PyTorchZipReader
             using var zip = ZipFile.OpenRead(path);
             return Read(zip, include);
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or PickleException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
+            throw new DsdException(DsdErrorKind.Weights, $"{path}: weights file not found", e);
+        }
+        catch (Exception e) when (e is not (DsdException or OperationCanceledException))
+        {
+            // One guard for whatever hostile bytes provoke (format errors, overflows, allocation failures).
             throw StateDict.Corrupt(path, "PyTorch zip checkpoint", e);
         }
     }
@@ -37,7 +42,9 @@ public static class PyTorchZipReader
         object? root;
         using (var s = new MemoryStream())
         {
-            using (var raw = pkl.Open()) raw.CopyTo(s);
+            // A zip entry may claim any size and inflate to far more than the file: cap what data.pkl may expand to.
+            if (pkl.Length > MaxPickleBytes) throw new InvalidDataException($"data.pkl of {pkl.Length} bytes is implausibly large");
+            using (var raw = pkl.Open()) CopyAtMost(raw, s, MaxPickleBytes);
             s.Position = 0;
             root = new PickleReader(s, TorchPickle.FindGlobal, pid => TorchPickle.ParseStorageId(pid)).Load();
         }
@@ -66,9 +73,23 @@ public static class PyTorchZipReader
         return result;
     }
 
+    /// <summary>A state dict's pickle holds names and shapes: a few hundred kB even for large networks.</summary>
+    const long MaxPickleBytes = 64 << 20;
+
+    static void CopyAtMost(Stream from, Stream to, long limit)
+    {
+        var buffer = new byte[81920];
+        int n;
+        while ((n = from.Read(buffer)) > 0)
+        {
+            if (to.Length + n > limit) throw new InvalidDataException($"data.pkl inflates to more than {limit} bytes");
+            to.Write(buffer, 0, n);
+        }
+    }
+
     static Tensor ReadStorage(ZipArchiveEntry entry, StorageRef r)
     {
-        var expected = r.Count * TorchPickle.ElementSize(r.DType);
+        var expected = r.Count * TorchPickle.ElementSize(r.DType); // Count was bounded by ParseStorageId
         if (entry.Length != expected)
             throw new InvalidDataException($"storage {entry.FullName} has {entry.Length} bytes, expected {expected}");
         var t = empty(r.Count, r.DType);

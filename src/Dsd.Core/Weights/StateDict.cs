@@ -21,14 +21,17 @@ public static class StateDict
     /// <summary>
     /// Reads every tensor of <paramref name="path"/> (or those whose key passes <paramref name="include"/>,
     /// which lets large checkpoints skip unwanted storages). Throws a <see cref="DsdException"/> naming the file
-    /// when it is missing, corrupt, truncated or of an unsupported format.
+    /// when it is missing, corrupt, truncated or of an unsupported format, or when a floating-point tensor holds NaN or
+    /// infinity, or a <c>.weight</c>/<c>.bias</c> tensor is not floating point (no network has integer weights: such a file
+    /// was written wrongly, and converting it would give a network that runs and is wrong).
     /// </summary>
     public static Dictionary<string, Tensor> Load(string path, Func<string, bool>? include = null)
     {
         var format = DetectFormat(path);
+        Dictionary<string, Tensor> state;
         try
         {
-            return format switch
+            state = format switch
             {
                 StateDictFormat.SafeTensors => Filter(SafeTensors.Load(path), include),
                 StateDictFormat.PyTorchZip => PyTorchZipReader.Load(path, include),
@@ -40,6 +43,39 @@ public static class StateDict
             // Weights files are a weights problem for the caller, whatever the reader's category.
             throw new DsdException(DsdErrorKind.Weights, e.Message, e);
         }
+        catch (Exception e) when (e is not (DsdException or OperationCanceledException))
+        {
+            throw Corrupt(path, format switch
+            {
+                StateDictFormat.SafeTensors => "safetensors file",
+                StateDictFormat.PyTorchZip => "PyTorch zip checkpoint",
+                _ => "legacy PyTorch checkpoint",
+            }, e);
+        }
+        try
+        {
+            foreach (var (key, t) in state) CheckValues(path, key, t);
+        }
+        catch
+        {
+            foreach (var t in state.Values) t.Dispose();
+            throw;
+        }
+        return state;
+    }
+
+    static void CheckValues(string path, string key, Tensor t)
+    {
+        if (!t.is_floating_point())
+        {
+            if (key.EndsWith(".weight", StringComparison.Ordinal) || key.EndsWith(".bias", StringComparison.Ordinal))
+                throw new DsdException(DsdErrorKind.Weights, $"{path}: '{key}' is stored as {t.dtype}, not floating point: the file was not written from a network's weights");
+            return;
+        }
+        using var scope = NewDisposeScope();
+        var bad = t.isfinite().logical_not().sum().item<long>();
+        if (bad > 0)
+            throw new DsdException(DsdErrorKind.Weights, $"{path}: '{key}' holds {bad} NaN or infinite value{(bad == 1 ? "" : "s")} of {t.numel()}: refusing weights that can only give NaN");
     }
 
     /// <summary>Identifies the format from the first bytes of the file.</summary>
@@ -55,6 +91,10 @@ public static class StateDict
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new DsdException(DsdErrorKind.Weights, $"{path}: weights file not found");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DsdException(DsdErrorKind.Weights, Directory.Exists(path) ? $"{path}: is a directory, not a weights file" : $"{path}: cannot read: {e.Message}", e);
         }
         head = head[..n];
         if (n >= 4 && head[0] == (byte)'P' && head[1] == (byte)'K' && head[2] == 3 && head[3] == 4)
@@ -82,7 +122,7 @@ public static class StateDict
 
     internal static DsdException Corrupt(string path, string format, Exception e)
     {
-        var why = e is EndOfStreamException ? "the file ends early (truncated or incomplete download?)" : e.Message;
+        var why = e is EndOfStreamException ? "the file ends early (truncated or incomplete download?)" : e.Message.Split('\n', 2)[0].Trim();
         return new DsdException(DsdErrorKind.Weights, $"{path}: corrupt or unsupported {format}: {why}", e);
     }
 }

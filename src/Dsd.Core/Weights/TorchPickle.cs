@@ -74,12 +74,20 @@ internal static class TorchPickle
         return d;
     }
 
+    /// <summary>More dimensions than any tensor of a network needs; a hostile file might declare thousands.</summary>
+    const int MaxDimensions = 16;
+
     // _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
     static object RebuildTensor(object?[] args)
     {
         if (args.Length < 4 || args[0] is not StorageRef storage)
             throw new PickleException("malformed tensor record");
-        return new PickledTensor(storage, ToLong(args[1]), ToLongs(args[2]), ToLongs(args[3]));
+        var (offset, size, stride) = (ToLong(args[1]), ToLongs(args[2]), ToLongs(args[3]));
+        if (size.Length != stride.Length || size.Length > MaxDimensions)
+            throw new PickleException($"tensor record with {size.Length} sizes and {stride.Length} strides");
+        if (offset < 0 || size.Any(n => n < 0) || stride.Any(n => n < 0))
+            throw new PickleException($"tensor record with a negative offset, size or stride (size [{string.Join(",", size)}], stride [{string.Join(",", stride)}], offset {offset})");
+        return new PickledTensor(storage, offset, size, stride);
     }
 
     /// <summary>Parses a persistent id ('storage', storage_type, key, location, numel[, view_metadata]).</summary>
@@ -90,10 +98,17 @@ internal static class TorchPickle
         if (t[1] is not StorageType type) throw new PickleException("unknown storage type");
         var key = t[2] as string ?? throw new PickleException("storage key is not a string");
         var count = ToLong(t[4]);
+        if (count < 0 || count > MaxStorageBytes / ElementSize(type.DType))
+            throw new PickleException($"storage {key} declares {count} elements (at most {MaxStorageBytes} bytes are supported)");
         var root = new StorageRef(key, type.DType, count);
         // Legacy files may reference a view of a storage: (view_key, offset, view_size).
         if (t.Length > 5 && t[5] is PickleTuple { Items: [string viewKey, var offset, var viewSize] })
-            return new StorageRef(viewKey, type.DType, ToLong(viewSize), rootLookup?.Invoke(key) ?? root, ToLong(offset));
+        {
+            var (at, n) = (ToLong(offset), ToLong(viewSize));
+            if (at < 0 || n < 0 || at > count || n > count - at)
+                throw new PickleException($"storage view {viewKey} [{at}, +{n}) lies outside storage {key} of {count} elements");
+            return new StorageRef(viewKey, type.DType, n, rootLookup?.Invoke(key) ?? root, at);
+        }
         return root;
     }
 
@@ -112,11 +127,23 @@ internal static class TorchPickle
     };
 
     /// <summary>
-    /// Finds the tensors in an unpickled checkpoint: a flat dict of tensors, or a dict that wraps one under
-    /// 'state_dict' or 'model'. Non-tensor entries are skipped.
+    /// The largest storage read: one contiguous .NET span (2 GB). VGG19's largest, the first classifier layer, is 411 MB.
     /// </summary>
-    public static List<KeyValuePair<string, PickledTensor>> TensorEntries(object? root)
+    public const long MaxStorageBytes = int.MaxValue;
+
+    /// <summary>
+    /// Finds the tensors in an unpickled checkpoint: a flat dict of tensors, or a dict that wraps one under
+    /// 'state_dict' or 'model' (at most a few levels: a dict that contains itself is refused, not followed forever).
+    /// Non-tensor entries are skipped.
+    /// </summary>
+    public static List<KeyValuePair<string, PickledTensor>> TensorEntries(object? root) => TensorEntries(root, depth: 0);
+
+    const int MaxWrapperDepth = 4;
+
+    static List<KeyValuePair<string, PickledTensor>> TensorEntries(object? root, int depth)
     {
+        if (depth > MaxWrapperDepth)
+            throw new PickleException($"the state dict is wrapped more than {MaxWrapperDepth} levels deep (a dict that contains itself?)");
         if (root is not PickleDict dict)
             throw new PickleException($"the checkpoint holds a {root?.GetType().Name ?? "None"}, not a state dict");
         var direct = dict.Items.Where(kv => kv.Key is string && kv.Value is PickledTensor)
@@ -125,7 +152,7 @@ internal static class TorchPickle
         foreach (var wrapper in new[] { "state_dict", "model", "model_state_dict", "net" })
         {
             if (dict.TryGet(wrapper, out var inner) && inner is PickleDict)
-                return TensorEntries(inner);
+                return TensorEntries(inner, depth + 1);
         }
         throw new PickleException("the checkpoint contains no tensors");
     }
@@ -133,17 +160,22 @@ internal static class TorchPickle
     /// <summary>Builds the tensor described by <paramref name="p"/> from its (root) storage's elements, honouring offset and strides.</summary>
     public static Tensor Materialise(PickledTensor p, Tensor storage, long viewOffset)
     {
-        var offset = p.Offset + viewOffset;
-        long extent = 1;
+        // Int128: sizes and strides of 2^62 must not wrap around into a range that looks valid.
+        Int128 offset = (Int128)p.Offset + viewOffset;
+        Int128 extent = 1;
         for (var i = 0; i < p.Size.Length; i++)
         {
             if (p.Size[i] == 0) { extent = 0; break; }
-            extent += (p.Size[i] - 1) * p.Stride[i];
+            extent += (Int128)(p.Size[i] - 1) * p.Stride[i];
         }
         if (extent > 0 && (offset < 0 || offset + extent > storage.shape[0]))
             throw new PickleException($"tensor view [{string.Join(",", p.Size)}] at offset {offset} exceeds its storage of {storage.shape[0]} elements");
+        Int128 elements = 1;
+        foreach (var n in p.Size) elements = Int128.Min(elements * n, long.MaxValue);
+        if (elements * ElementSize(storage.dtype) > MaxStorageBytes)
+            throw new PickleException($"tensor of shape [{string.Join(",", p.Size)}] is larger than {MaxStorageBytes} bytes");
         if (extent == 0) return empty(p.Size, storage.dtype);
-        using var view = storage.as_strided(p.Size, p.Stride, offset);
+        using var view = storage.as_strided(p.Size, p.Stride, (long)offset);
         // Copy so that each tensor owns compact memory and does not pin a larger shared storage.
         var result = empty(p.Size, storage.dtype);
         result.copy_(view);

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Dsd.Cli.Commands;
+using Dsd.Cli;
 using Xunit;
 
 namespace Dsd.Tests.Cli;
@@ -16,15 +16,13 @@ public sealed class CliHarness
     {
         lock (Gate)
         {
-            var root = new RootCommand("dsd");
-            foreach (var c in CommandCatalog.All()) root.Subcommands.Add(c);
             var (oldOut, oldErr) = (Console.Out, Console.Error);
             var (stdout, stderr) = (new StringWriter(), new StringWriter());
             Console.SetOut(stdout);
             Console.SetError(stderr);
             try
             {
-                var code = root.Parse(args).Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
+                var code = DsdCommandLine.Run(args, new InvocationConfiguration { Output = stdout, Error = stderr });
                 return (code, stdout.ToString(), stderr.ToString());
             }
             finally

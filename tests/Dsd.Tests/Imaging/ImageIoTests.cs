@@ -148,13 +148,14 @@ public sealed class ImageIoTests : IDisposable
     }
 
     [Fact]
-    public void Transparent_pixels_keep_their_colour()
+    public void Transparent_pixels_are_composited_on_white()
     {
         using var scope = NewDisposeScope();
+        // Fully transparent → white; alpha 128: c·128/255 + 255·127/255, rounded (10 → 132, 20 → 137, 30 → 142); opaque unchanged.
         byte[] rgba = [200, 100, 50, 0, 10, 20, 30, 128, 255, 0, 7, 255];
         var path = Encode("alpha.png", new SKImageInfo(3, 1, SKColorType.Rgba8888, SKAlphaType.Unpremul), rgba, SKEncodedImageFormat.Png);
         var loaded = ImageIo.Load(path);
-        var expected = tensor(new byte[] { 200, 10, 255, 100, 20, 0, 50, 30, 7 }, new long[] { 1, 3, 1, 3 }).to_type(ScalarType.Float32) / 255f;
+        var expected = tensor(new byte[] { 255, 132, 255, 255, 137, 0, 255, 142, 7 }, new long[] { 1, 3, 1, 3 }).to_type(ScalarType.Float32) / 255f;
         Assert.True(Same(loaded, expected), $"got {string.Join(", ", (loaded * 255).round().data<float>().ToArray())}");
     }
 
@@ -201,10 +202,23 @@ public sealed class ImageIoTests : IDisposable
     [Fact]
     public void Unsupported_content_behind_a_supported_extension_is_rejected()
     {
-        var rgba = RandomBytes(4 * 4 * 4, 5);
+        // A 1×1 GIF, which Skia decodes but we do not accept.
+        byte[] gif = [.. "GIF89a"u8, 1, 0, 1, 0, 0x80, 0, 0, 255, 255, 255, 0, 0, 0, (byte)',', 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, (byte)'D', 1, 0, (byte)';'];
+        var path = PathOf("really-gif.png");
+        File.WriteAllBytes(path, gif);
+        AssertInvalid(() => ImageIo.Load(path), "really-gif.png", "unsupported format");
+    }
+
+    [Fact]
+    public void Lossless_webp_loads_exactly()
+    {
+        using var scope = NewDisposeScope();
+        var rgba = RandomBytes(4 * 5 * 7, 5);
         for (var i = 3; i < rgba.Length; i += 4) rgba[i] = 255;
-        var path = Encode("really-webp.png", new SKImageInfo(4, 4, SKColorType.Rgba8888, SKAlphaType.Opaque), rgba, SKEncodedImageFormat.Webp);
-        AssertInvalid(() => ImageIo.Load(path), "really-webp.png", "unsupported format");
+        var path = Encode("lossless.webp", new SKImageInfo(7, 5, SKColorType.Rgba8888, SKAlphaType.Opaque), rgba, SKEncodedImageFormat.Webp, quality: 100);
+        var loaded = ImageIo.Load(path);
+        var rgb = tensor(rgba, new long[] { 5, 7, 4 }).narrow(2, 0, 3).permute(2, 0, 1).unsqueeze(0).to_type(ScalarType.Float32) / 255f;
+        Assert.True(Same(loaded, rgb), "lossless WebP changed values");
     }
 
     [Theory]
@@ -213,7 +227,8 @@ public sealed class ImageIoTests : IDisposable
     [InlineData("c.jpeg", true)]
     [InlineData("d.Bmp", true)]
     [InlineData("e.gif", false)]
-    [InlineData("f.webp", false)]
+    [InlineData("f.webp", true)]
+    [InlineData("g.tif", false)]
     [InlineData("noext", false)]
     public void IsSupported_goes_by_extension(string name, bool supported) =>
         Assert.Equal(supported, ImageIo.IsSupported(name));

@@ -29,7 +29,7 @@ public static class RegressorTrainer
 {
     /// <summary>A new run in <paramref name="folder"/>; refuses a folder that already holds a checkpoint.</summary>
     public static TrainingSummary Start(RegressorTrainingConfig config, string folder, Vgg19Features vgg, Device device,
-        Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
+        Action<TrainingProgress>? progress = null, CancellationToken cancel = default, List<string>? unreadable = null)
     {
         config.Validate();
         // Absolute folders in the checkpoint: a resume may run from any working directory.
@@ -38,7 +38,7 @@ public static class RegressorTrainer
             throw new DsdException(DsdErrorKind.InvalidInput,
                 $"{folder} already holds a checkpoint: pass --resume to continue it, or choose another --out");
         Directory.CreateDirectory(folder);
-        return Train(config, new RegressorState(), folder, resuming: false, vgg, device, progress, cancel);
+        return Train(config, new RegressorState(), folder, resuming: false, vgg, device, progress, cancel, unreadable);
     }
 
     /// <summary>
@@ -46,24 +46,24 @@ public static class RegressorTrainer
     /// replaces the total step budget, e.g. to extend a finished run.
     /// </summary>
     public static TrainingSummary Resume(string folder, Vgg19Features vgg, Device device, long? steps = null,
-        Action<TrainingProgress>? progress = null, CancellationToken cancel = default)
+        Action<TrainingProgress>? progress = null, CancellationToken cancel = default, List<string>? unreadable = null)
     {
         var (config, state) = RegressorCheckpoint.ReadHeader(folder);
         if (steps is { } s) config = config with { Steps = s };
         config.Validate();
-        return Train(config, state, folder, resuming: true, vgg, device, progress, cancel);
+        return Train(config, state, folder, resuming: true, vgg, device, progress, cancel, unreadable);
     }
 
     static TrainingSummary Train(RegressorTrainingConfig config, RegressorState state, string folder, bool resuming, Vgg19Features vgg,
-        Device device, Action<TrainingProgress>? progress, CancellationToken cancel)
+        Device device, Action<TrainingProgress>? progress, CancellationToken cancel, List<string>? unreadable)
     {
         var side = (int)(config.Crop * config.Alpha);
-        using var images = TrainingImages.Load(config.Data, side);
+        using var images = TrainingImages.Load(config.Data, side, failed: unreadable);
         using var bank = config.Bank > 0
             ? CachedBank(Path.Combine(folder, "bank.safetensors"), images, vgg, config, config.Bank, config.Seed, SplitMix64.Purpose.BankCrop, "bank", progress, cancel)
             : null;
         using var source = bank is null ? (SampleSource)new OnTheFlySamples(images, vgg, config.Alpha, config.Crop, config.Seed) : new BankSamples(bank, config.Seed);
-        using var validationImages = config.Validation.Count > 0 ? TrainingImages.Load(config.Validation, side) : null;
+        using var validationImages = config.Validation.Count > 0 ? TrainingImages.Load(config.Validation, side, failed: unreadable) : null;
         // Validation crops do not depend on the training seed, so runs with different seeds are compared on the same crops.
         using var validation = validationImages is null ? null
             : CachedBank(Path.Combine(folder, "validation.safetensors"), validationImages, vgg, config,

@@ -27,29 +27,44 @@ public sealed class TrainingImages : IDisposable
     /// <summary>
     /// Loads every supported image in <paramref name="folders"/> (not recursive). Images with a side under
     /// <paramref name="minSide"/> cannot hold one crop and are skipped; their paths are reported in <paramref name="skipped"/>.
+    /// An image that cannot be read (corrupt, truncated, too large, unreadable) is skipped with its one-line reason added to
+    /// <paramref name="failed"/> when the caller passes that list; without it the first such image throws.
     /// </summary>
-    /// <exception cref="DsdException">A folder is missing (InvalidInput) or no usable image remains.</exception>
-    public static TrainingImages Load(IReadOnlyList<string> folders, int minSide, List<string>? skipped = null)
+    /// <exception cref="DsdException">A folder is missing (InvalidInput), a bad image when <paramref name="failed"/> is null, or no usable image remains.</exception>
+    public static TrainingImages Load(IReadOnlyList<string> folders, int minSide, List<string>? skipped = null, List<string>? failed = null)
     {
         var paths = new List<string>();
         var tensors = new List<Tensor>();
-        foreach (var folder in folders)
+        try
         {
-            if (!Directory.Exists(folder))
-                throw new DsdException(DsdErrorKind.InvalidInput, $"{folder}: no such folder");
-            foreach (var path in Directory.EnumerateFiles(folder).Where(ImageIo.IsSupported).Order(StringComparer.Ordinal))
+            foreach (var folder in folders)
             {
-                var size = ImageIo.ReadSize(path);
-                if (size.Width < minSide || size.Height < minSide)
+                foreach (var path in ImageFolder.List(folder))
                 {
-                    skipped?.Add(path);
-                    continue;
+                    try
+                    {
+                        var size = ImageIo.ReadSize(path);
+                        if (size.Width < minSide || size.Height < minSide)
+                        {
+                            skipped?.Add(path);
+                            continue;
+                        }
+                        using var scope = NewDisposeScope();
+                        var image = ImageIo.Load(path).squeeze(0).mul(255f).round_().to_type(ScalarType.Byte);
+                        tensors.Add(image.DetachFromDisposeScope());
+                        paths.Add(path);
+                    }
+                    catch (DsdException e) when (failed is not null && e.Kind == DsdErrorKind.InvalidInput)
+                    {
+                        failed.Add(e.Message);
+                    }
                 }
-                using var scope = NewDisposeScope();
-                var image = ImageIo.Load(path).squeeze(0).mul(255f).round_().to_type(ScalarType.Byte);
-                tensors.Add(image.DetachFromDisposeScope());
-                paths.Add(path);
             }
+        }
+        catch
+        {
+            foreach (var t in tensors) t.Dispose();
+            throw;
         }
         if (tensors.Count == 0)
             throw new DsdException(DsdErrorKind.InvalidInput,

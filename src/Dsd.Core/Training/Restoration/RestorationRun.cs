@@ -36,7 +36,7 @@ internal sealed class RestorationRun : IDisposable
     double loss, lr;
     Dictionary<string, double> terms = [];
 
-    public RestorationRun(RestorationTrainingConfig config, VggWeights? vggWeights, Action<string>? log)
+    public RestorationRun(RestorationTrainingConfig config, VggWeights? vggWeights, Action<string>? log, List<string>? unreadable = null)
     {
         this.config = config;
         this.log = log;
@@ -46,10 +46,10 @@ internal sealed class RestorationRun : IDisposable
         Directory.CreateDirectory(outDir);
         CheckpointCommit.RemoveStaleTemps(outDir);
 
-        data = new PatchDataset(TrainingPairs.Find(config.Train!, task), task,
+        data = new PatchDataset(TrainingPairs.Find(config.Train!, task, unreadable), task,
             new PatchOptions(config.BatchSize, config.Crop, config.Augment, config.Dequantize, config.BlurKernel, config.BlurNoise, config.Seed));
         validator = config.Val is null ? null
-            : new Validator(TrainingPairs.Find(config.Val, task).Take(config.ValMax > 0 ? config.ValMax : int.MaxValue).ToList(), task, config.Seed, vggWeights, device);
+            : new Validator(TrainingPairs.Find(config.Val, task, unreadable).Take(config.ValMax > 0 ? config.ValMax : int.MaxValue).ToList(), task, config.Seed, vggWeights, device);
 
         manual_seed(config.Seed);
         net = RestorationNetworks.Create(task, config.Blocks);

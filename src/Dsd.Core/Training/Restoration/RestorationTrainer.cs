@@ -22,6 +22,12 @@ public sealed class RestorationTrainer(RestorationTrainingConfig config, VggWeig
     /// <summary>Progress lines (the library does not write to the console; the CLI prints these).</summary>
     public Action<string>? Log { get; init; }
 
+    /// <summary>
+    /// When set, training and validation images that cannot be read are left out and their one-line reasons added here;
+    /// when null, the first such image stops the run before it starts.
+    /// </summary>
+    public List<string>? Unreadable { get; init; }
+
     /// <summary>The run's settings, paths made absolute (checkpoints store them, so a resume works from any directory).</summary>
     public RestorationTrainingConfig Config { get; } = config.WithAbsolutePaths();
 
@@ -30,7 +36,7 @@ public sealed class RestorationTrainer(RestorationTrainingConfig config, VggWeig
     public TrainingResult Run(string? resume = null, CancellationToken cancel = default)
     {
         Config.Validate();
-        using var run = new RestorationRun(Config, vggWeights, Log);
+        using var run = new RestorationRun(Config, vggWeights, Log, Unreadable);
         if (resume is not null) run.Resume(resume);
         var end = TrainingLoop.Run(run.Start, Config.Steps, run.Update, run.After, run.SaveLast, cancel);
         if (end.Interrupted) Log?.Invoke($"interrupted at step {end.Step}; saved {run.LastCheckpoint}");

@@ -18,9 +18,46 @@ public sealed record ImagePair(string Target, string? Input)
 /// <item>anything else: every image is a target, its input made on the fly (bicubic ↓4, or synthetic motion blur).</item>
 /// </list>
 /// </summary>
+/// <remarks>
+/// Every file's header is read here (cheap, no pixels decoded), so a corrupt, unreadable or oversized file is found before
+/// training starts. With a <c>failed</c> list the pairs it touches are left out and each reason is added to the list;
+/// without one the first such file throws.
+/// </remarks>
 public static class TrainingPairs
 {
-    public static IReadOnlyList<ImagePair> Find(string folder, RestorationTask task)
+    public static IReadOnlyList<ImagePair> Find(string folder, RestorationTask task, List<string>? failed = null)
+    {
+        var pairs = Layout(folder, task);
+        var usable = new List<ImagePair>();
+        foreach (var pair in pairs)
+        {
+            try
+            {
+                Check(pair.Target);
+                if (pair.Input is not null) Check(pair.Input);
+                usable.Add(pair);
+            }
+            catch (DsdException e) when (failed is not null && e.Kind == DsdErrorKind.InvalidInput)
+            {
+                failed.Add(e.Message);
+            }
+        }
+        if (usable.Count == 0)
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{folder}: no usable PNG, JPEG, BMP or WebP images" + (failed is { Count: > 0 } ? $" ({failed.Count} could not be read)" : ""));
+        return usable;
+    }
+
+    /// <summary>The header checks a full decode would fail first: readable, a supported format, within the pixel limit.</summary>
+    static void Check(string path)
+    {
+        var size = ImageIo.ReadSize(path);
+        var pixels = (long)size.Width * size.Height;
+        if (pixels > ImageLimits.MaxPixels)
+            throw new DsdException(DsdErrorKind.InvalidInput,
+                $"{path}: {size} pixels ({ImageLimits.Describe(pixels)}) exceeds the limit of {ImageLimits.Describe(ImageLimits.MaxPixels)} (raise it with --max-pixels)");
+    }
+
+    static List<ImagePair> Layout(string folder, RestorationTask task)
     {
         if (!Directory.Exists(folder)) throw new DsdException(DsdErrorKind.InvalidInput, $"{folder}: no such folder");
         var (targetDir, inputDir) = task == RestorationTask.SuperResolution
@@ -50,7 +87,7 @@ public static class TrainingPairs
             else
                 pairs = files.Select(f => new ImagePair(f, null)).ToList();
         }
-        if (pairs.Count == 0) throw new DsdException(DsdErrorKind.InvalidInput, $"{folder}: no PNG, JPEG or BMP images");
+        if (pairs.Count == 0) throw new DsdException(DsdErrorKind.InvalidInput, $"{folder}: no PNG, JPEG, BMP or WebP images");
         return pairs;
     }
 
@@ -60,6 +97,5 @@ public static class TrainingPairs
         return Directory.Exists(path) ? path : null;
     }
 
-    static IEnumerable<string> Images(string folder) =>
-        Directory.EnumerateFiles(folder).Where(ImageIo.IsSupported).Order(StringComparer.Ordinal);
+    static IEnumerable<string> Images(string folder) => ImageFolder.List(folder);
 }

@@ -1,0 +1,45 @@
+namespace Dsd.Imaging;
+
+/// <summary>
+/// The image entries of a folder, as every command lists them: names with a supported extension, sorted ordinally,
+/// not recursive. Entries that cannot be images (a directory named <c>x.png</c>, a dangling or looping symbolic link) are
+/// listed too, so that loading them fails with a per-file error instead of their being skipped without a word.
+/// </summary>
+public static class ImageFolder
+{
+    /// <exception cref="DsdException">The folder is missing or cannot be listed (InvalidInput).</exception>
+    public static IReadOnlyList<string> List(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new DsdException(DsdErrorKind.InvalidInput, $"{folder}: no such folder");
+        try
+        {
+            return Directory.EnumerateFileSystemEntries(folder).Where(ImageIo.IsSupported).Order(StringComparer.Ordinal).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{folder}: cannot list the folder: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The path with every symbolic link resolved (in the folders above it too), whether or not the final entry exists:
+    /// two paths that name the same file resolve to the same string.
+    /// </summary>
+    /// <exception cref="DsdException">A link loop (InvalidInput).</exception>
+    public static string RealPath(string path) => RealPath(path, 0, path);
+
+    static string RealPath(string path, int hops, string original)
+    {
+        const int MaxHops = 40; // Linux's limit on links followed in one lookup
+        if (hops > MaxHops) throw new DsdException(DsdErrorKind.InvalidInput, $"{original}: too many levels of symbolic links (a loop?)");
+        var full = Path.GetFullPath(path);
+        var parent = Path.GetDirectoryName(full);
+        if (parent is null) return full;
+        var realParent = RealPath(parent, hops, original);
+        var candidate = Path.Combine(realParent, Path.GetFileName(full));
+        string? link;
+        try { link = new FileInfo(candidate).LinkTarget; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return candidate; }
+        return link is null ? candidate : RealPath(Path.IsPathRooted(link) ? link : Path.Combine(realParent, link), hops + 1, original);
+    }
+}
