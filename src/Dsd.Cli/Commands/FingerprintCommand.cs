@@ -38,10 +38,11 @@ internal static class FingerprintCommand
 
         var command = new Command("fingerprint", "Compute the DSD fingerprint DSD_α^l(x) = G(φ_l(x)) − G(φ_l(x↓α)) of an image and print mean |DSD| per layer")
         {
-            image, alphas, layers, output, format, device, VggWeightsOption.Create(),
+            image, alphas, layers, output, format, device, VggWeightsOption.Create(), MemoryOption.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            MemoryOption.Apply(parse);
             var options = new DsdOptions(CommonOptions.ParseList(parse.GetValue(layers)!), CommonOptions.ParseAlphas(parse.GetValue(alphas)!, "--alpha"));
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             var path = parse.GetValue(image)!;

@@ -44,10 +44,11 @@ internal static class ScoreCommand
         var command = new Command("score", "Score images: full-reference metrics against --ref, or no-reference noref-dsd; one row per image plus a summary")
         {
             dist, reference, distSuffix, refSuffix, metrics, format, output, crop, numCrops, seed, batch, dsdLayers, dsdAlphas, perceptualLayer, shave, ssimChannels,
-            regressor, alpha, norefTile, strict, device, VggWeightsOption.Create(),
+            regressor, alpha, norefTile, strict, device, VggWeightsOption.Create(), MemoryOption.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            MemoryOption.Apply(parse);
             var names = CommonOptions.ParseList(parse.GetValue(metrics)!).Distinct().ToList();
             foreach (var n in names)
                 if (!Metrics.Names.Contains(n))
