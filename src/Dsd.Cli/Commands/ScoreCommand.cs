@@ -44,7 +44,7 @@ internal static class ScoreCommand
         var command = new Command("score", "Score images: full-reference metrics against --ref, or no-reference noref-dsd; one row per image plus a summary")
         {
             dist, reference, distSuffix, refSuffix, metrics, format, output, crop, numCrops, seed, batch, dsdLayers, dsdAlphas, perceptualLayer, shave, ssimChannels,
-            regressor, alpha, norefTile, strict, device, VggWeightsOption.Create(), MemoryOption.Create(),
+            regressor, alpha, norefTile, strict, device, VggWeightsOption.Create(), MemoryOption.Create(), ShardOption.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -64,6 +64,8 @@ internal static class ScoreCommand
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             var plan = ImagePairs.Plan(parse.GetValue(dist)!, refPath, parse.GetValue(distSuffix)!, parse.GetValue(refSuffix)!);
             foreach (var w in plan.Warnings) CliRunner.Warn(w);
+            var shard = ShardOption.Get(parse);
+            var selected = PairShard.Select(plan.Pairs, shard);
 
             VggWeights? weights = names.Any(Metrics.NeedsVgg) ? VggWeightsOption.Load(parse) : null;
             using var weightsScope = weights;
@@ -86,9 +88,9 @@ internal static class ScoreCommand
 
             var results = new List<PairResult>();
             var stopAtFirstError = parse.GetValue(strict);
-            ItemProgress.Run(plan.Pairs.Count, advance =>
+            ItemProgress.Run(selected.Count, advance =>
             {
-                for (var i = 0; i < plan.Pairs.Count; i++)
+                foreach (var i in selected)
                 {
                     var result = scorer.Score(plan.Pairs[i], i);
                     results.Add(result);
@@ -108,6 +110,7 @@ internal static class ScoreCommand
                 ["vgg19_weights"] = weights?.Path,
                 ["vgg19_sha256"] = weights?.Sha256,
             };
+            if (shard is not null) settings["shard"] = ShardOption.Describe(shard, selected.Take(results.Count), plan.Pairs.Count);
             if (names.Contains("dsd")) settings["dsd"] = options.Dsd.ToString();
             if (names.Contains("perceptual")) settings["perceptual_layer"] = Metrics.PerceptualLayer(options);
             if (names.Any(n => n.StartsWith("psnr", StringComparison.Ordinal) || n == "ssim")) settings["shave"] = options.Shave;
