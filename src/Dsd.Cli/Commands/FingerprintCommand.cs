@@ -38,7 +38,7 @@ internal static class FingerprintCommand
 
         var command = new Command("fingerprint", "Compute the DSD fingerprint DSD_α^l(x) = G(φ_l(x)) − G(φ_l(x↓α)) of an image and print mean |DSD| per layer")
         {
-            image, alphas, layers, output, format, device, VggWeightsOption.Create(), MemoryOption.Create(),
+            image, alphas, layers, output, format, device, VggWeightsOption.Create(), MemoryOption.Create(), PixelsOption.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {

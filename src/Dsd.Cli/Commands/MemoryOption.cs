@@ -1,12 +1,12 @@
 using System.CommandLine;
-using Dsd.Features;
 
 namespace Dsd.Cli.Commands;
 
 /// <summary>
 /// <c>--max-memory SIZE</c>: the memory budget for activations (<see cref="MemoryBudget"/>). Larger images are
 /// computed tile by tile (same numbers), all-pairs metrics that would exceed it are refused up front.
-/// Usage: add <c>MemoryOption.Create()</c> to a command, call <c>MemoryOption.Apply(parse)</c> first in its action.
+/// Usage: add <c>MemoryOption.Create()</c> (and <see cref="PixelsOption"/>) to a command, call <c>MemoryOption.Apply(parse)</c>
+/// first in its action (it applies both).
 /// </summary>
 internal static class MemoryOption
 {
@@ -24,5 +24,26 @@ internal static class MemoryOption
     {
         var option = parse.CommandResult.Command.Options.OfType<Option<string>>().FirstOrDefault(o => o.Name == Name);
         if (option is not null && parse.GetValue(option) is { } text) MemoryBudget.Default = MemoryBudget.Parse(text, Name);
+        PixelsOption.Apply(parse);
+    }
+}
+
+/// <summary><c>--max-pixels N</c>: the largest image (width × height) a command decodes (<see cref="Imaging.ImageIo.MaxPixels"/>).</summary>
+internal static class PixelsOption
+{
+    public const string Name = "--max-pixels";
+
+    public static Option<long?> Create() => new(Name)
+    {
+        Description = "Refuse images larger than N pixels (width × height) before decoding them; default: what --max-memory allows at 32 bytes per pixel",
+        HelpName = "N",
+    };
+
+    /// <summary>Sets <see cref="Imaging.ImageIo.MaxPixels"/> from the command's --max-pixels, when given.</summary>
+    public static void Apply(ParseResult parse)
+    {
+        var option = parse.CommandResult.Command.Options.OfType<Option<long?>>().FirstOrDefault(o => o.Name == Name);
+        if (option is not null && parse.GetValue(option) is { } n)
+            Imaging.ImageIo.MaxPixels = n > 0 ? n : throw new DsdException(DsdErrorKind.InvalidInput, $"{Name}: must be positive, got {n}");
     }
 }

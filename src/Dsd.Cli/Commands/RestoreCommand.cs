@@ -35,9 +35,10 @@ internal static class RestoreCommand
         };
         var blocks = new Option<int?>("--blocks") { Description = "Residual blocks of the network (default: read from the checkpoint)", HelpName = "10|5" };
         var device = CommonOptions.Device();
-        var command = new Command(task.Name(), description) { model, input, output, tile, overlap, blocks, device };
+        var command = new Command(task.Name(), description) { model, input, output, tile, overlap, blocks, device, MemoryOption.Create(), PixelsOption.Create() };
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            MemoryOption.Apply(parse);
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             var outDir = parse.GetValue(output)!;
             var plan = RestorePlan.Make(parse.GetValue(input)!, outDir);

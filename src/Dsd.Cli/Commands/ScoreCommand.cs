@@ -44,7 +44,7 @@ internal static class ScoreCommand
         var command = new Command("score", "Score images: full-reference metrics against --ref, or no-reference noref-dsd; one row per image plus a summary")
         {
             dist, reference, distSuffix, refSuffix, metrics, format, output, crop, numCrops, seed, batch, dsdLayers, dsdAlphas, perceptualLayer, shave, ssimChannels,
-            regressor, alpha, norefTile, strict, device, VggWeightsOption.Create(), MemoryOption.Create(), ShardOption.Create(),
+            regressor, alpha, norefTile, strict, device, VggWeightsOption.Create(), MemoryOption.Create(), PixelsOption.Create(), ShardOption.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {

@@ -22,6 +22,14 @@ public static class ImageIo
     public static bool IsSupported(string path) =>
         SupportedExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Largest image (width × height) <see cref="Load"/> decodes; null: what the memory budget allows at 32 bytes per
+    /// pixel (8-bit RGBA buffer, byte and float32 tensors), and never more than the 8-bit RGBA buffer's 2³¹ bytes.
+    /// </summary>
+    public static long? MaxPixels { get; set; }
+
+    static long PixelLimit => Math.Min(MaxPixels ?? MemoryBudget.Default.Bytes / 32, int.MaxValue / 4);
+
     /// <summary>Reads an image's dimensions from its header without decoding the pixels.</summary>
     /// <exception cref="DsdException">Missing, empty, unreadable, corrupt or unsupported file.</exception>
     public static ImageSize ReadSize(string path)
@@ -43,6 +51,9 @@ public static class ImageIo
         using (var codec = Open(path))
         {
             (width, height) = (codec.Info.Width, codec.Info.Height);
+            if ((long)width * height > PixelLimit)
+                throw Invalid(path, $"{width}×{height} ({width * (double)height / 1e6:F0} MP) is above the {PixelLimit / 1e6:F0} MP this run may decode "
+                    + "(--max-pixels, or --max-memory: 32 bytes per pixel); downscale or split it first");
             var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
             rgba = new byte[info.BytesSize];
             var result = codec.GetPixels(info, rgba);

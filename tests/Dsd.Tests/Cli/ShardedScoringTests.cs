@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Dsd.Imaging;
 using Xunit;
@@ -37,16 +36,8 @@ public sealed class ShardedScoringTests : IDisposable
 
     static async Task<(int Code, string Err)> Dsd(params string[] args)
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "dsd")) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["DSD_OFFLINE"] = "1";
-        start.Environment["OMP_NUM_THREADS"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        await stdout;
-        return (process.ExitCode, await stderr);
+        var (code, _, err) = await DsdProcess.Run(args);
+        return (code, err);
     }
 
     string Out(string name) => Path.Combine(dir.FullName, name);

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Dsd.Features;
+namespace Dsd;
 
 /// <summary>
 /// The most memory one computation may use for its activations and work tensors, in bytes. Computations whose
