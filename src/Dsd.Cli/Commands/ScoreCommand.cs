@@ -85,6 +85,7 @@ internal static class ScoreCommand
             };
             var created = names.Select(n => Metrics.Create(n, options)).ToList();
             using var scorer = new PairScorer(created, dev, crops);
+            scorer.Prefetch(selected.Select(i => plan.Pairs[i]));
 
             var results = new List<PairResult>();
             var stopAtFirstError = parse.GetValue(strict);
