@@ -25,6 +25,9 @@ switch (opts.Command)
     case "prepare":
         Items.Prepare(opts);
         return 0;
+    case "make-large": // Dsd.Bench make-large SOURCE MEGAPIXELS OUT.png
+        LargeImages.Make(args[1], double.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
+        return 0;
     case "item":
         torch.set_num_threads(opts.Threads);
         torch.set_num_interop_threads(1);
@@ -58,6 +61,7 @@ namespace Dsd.Bench
         public static Options Parse(string[] args)
         {
             var o = new Options { Command = args.Length > 0 ? args[0] : "" };
+            if (o.Command == "make-large") return o;
             var i = 1;
             if (o.Command == "item") o.Item = args.Length > 1 ? args[i++] : throw new ArgumentException("item name missing");
             for (; i < args.Length; i++)

@@ -43,10 +43,11 @@ internal static class FingerprintCommand
 
         var command = new Command("fingerprint", "Compute the DSD fingerprint DSD_α^l(x) = G(φ_l(x)) − G(φ_l(x↓α)) of an image (or each image of a folder) and print mean |DSD| per layer")
         {
-            image, alphas, layers, output, format, strict, device, VggWeightsOption.Create(),
+            image, alphas, layers, output, format, strict, device, VggWeightsOption.Create(), MemoryOption.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            MemoryOption.Apply(parse);
             var options = DsdOptions.Parse(parse.GetValue(layers)!, parse.GetValue(alphas)!, "--layers/--alpha");
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             var path = parse.GetValue(image)!;

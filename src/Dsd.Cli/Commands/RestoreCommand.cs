@@ -37,9 +37,10 @@ internal static class RestoreCommand
         var blocks = new Option<int?>("--blocks") { Description = "Residual blocks of the network (default: read from the checkpoint)", HelpName = "10|5" };
         var strict = new Option<bool>("--strict") { Description = "Stop at the first image that cannot be restored (default: report it, restore the others, exit 2)" };
         var device = CommonOptions.Device();
-        var command = new Command(task.Name(), description) { model, input, output, tile, overlap, blocks, strict, device };
+        var command = new Command(task.Name(), description) { model, input, output, tile, overlap, blocks, strict, device, MemoryOption.Create() };
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            MemoryOption.Apply(parse);
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             var outDir = parse.GetValue(output)!;
             var plan = RestorePlan.Make(parse.GetValue(input)!, outDir);

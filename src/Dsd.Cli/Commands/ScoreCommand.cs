@@ -23,15 +23,22 @@ internal static class ScoreCommand
         foreach (var option in o.All) command.Options.Add(option);
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            MemoryOption.Apply(parse);
             var request = Parse(parse, o);
             var plan = ImagePairs.Plan(request.Dist, request.Ref, request.DistSuffix, request.RefSuffix);
             foreach (var w in plan.Warnings) CliRunner.Warn(w);
-            if (plan.Pairs.Count > 1) CliRunner.Info($"{plan.Pairs.Count} {(request.Ref is null ? "images" : "pairs")} to score");
+            var shard = ShardOption.Get(parse);
+            var selected = PairShard.Select(plan.Pairs, shard);
+            if (plan.Pairs.Count > 1)
+                CliRunner.Info($"{plan.Pairs.Count} {(request.Ref is null ? "images" : "pairs")} found"
+                    + (shard is null ? "" : $"; shard {shard.Index}/{shard.Count} scores {selected.Count} of them"));
             using var weights = ResolveWeights(request);
             var options = request.Options with { VggWeights = weights };
             var metrics = request.Metrics.Select(e => MetricCatalog.Create(e, options)).ToList();
-            var (results, stoppedBy) = Run(plan.Pairs, metrics, options.Device, request);
-            Render(request, new ScoreReport(metrics, results, Settings(request, options, weights)));
+            var (results, stoppedBy) = Run(plan.Pairs, selected, metrics, options.Device, request);
+            var settings = Settings(request, options, weights);
+            if (shard is not null) settings["shard"] = ShardOption.Describe(shard, selected.Take(results.Count), plan.Pairs.Count);
+            Render(request, new ScoreReport(metrics, results, settings));
             if (stoppedBy is not null)
             {
                 CliRunner.Info($"the {results.Count} pair{(results.Count == 1 ? "" : "s")} scored before the failure below were written");
@@ -73,6 +80,8 @@ internal static class ScoreCommand
         public readonly Option<bool> Strict = new("--strict") { Description = "Stop at the first pair that cannot be scored" };
         public readonly Option<string> Device = CommonOptions.Device();
         public readonly Option<string> VggWeights = VggWeightsOption.Create();
+        public readonly Option<string> MaxMemory = MemoryOption.Create();
+        public readonly Option<string?> Shard = ShardOption.Create();
         public readonly Option<int> OldBatch;
         public readonly Option<string> OldLayers, OldAlphas;
 
@@ -89,7 +98,7 @@ internal static class ScoreCommand
         public IEnumerable<Option> All =>
         [
             Dist, Ref, DistSuffix, RefSuffix, Metrics, Format, Out, Crop, NumCrops, Seed, BatchSize, Layers, Alphas, PerceptualLayer, Shave,
-            SsimChannels, Regressor, Alpha, NorefTile, Strict, Device, VggWeights, OldBatch, OldLayers, OldAlphas,
+            SsimChannels, Regressor, Alpha, NorefTile, Strict, Device, VggWeights, MaxMemory, Shard, OldBatch, OldLayers, OldAlphas,
         ];
     }
 
@@ -144,20 +153,22 @@ internal static class ScoreCommand
     }
 
     /// <summary>
-    /// Scores every pair. A pair that cannot be read is a row with an error; anything that stops the loop itself (a
+    /// Scores the selected pairs (all, or one shard's). A pair that cannot be read is a row with an error; anything that stops the loop itself (a
     /// weights or internal error) is returned with the rows scored so far, so that they are written before it is raised.
     /// </summary>
-    static (List<PairResult> Results, ExceptionDispatchInfo? StoppedBy) Run(IReadOnlyList<ImagePair> pairs, IReadOnlyList<IQualityMetric> metrics,
-        TorchSharp.torch.Device device, ScoreRequest request)
+    static (List<PairResult> Results, ExceptionDispatchInfo? StoppedBy) Run(IReadOnlyList<ImagePair> pairs, IReadOnlyList<int> selected,
+        IReadOnlyList<IQualityMetric> metrics, TorchSharp.torch.Device device, ScoreRequest request)
     {
         using var scorer = new PairScorer(metrics, device, request.Crops);
+        // The next pair is decoded on another thread while the current one computes.
+        scorer.Prefetch(selected.Select(i => pairs[i]));
         var results = new List<PairResult>();
         ExceptionDispatchInfo? stoppedBy = null;
-        ItemProgress.Run(pairs.Count, advance =>
+        ItemProgress.Run(selected.Count, advance =>
         {
             try
             {
-                for (var i = 0; i < pairs.Count; i++)
+                foreach (var i in selected)
                 {
                     var result = scorer.Score(pairs[i], i);
                     results.Add(result);

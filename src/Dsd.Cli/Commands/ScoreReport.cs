@@ -76,5 +76,5 @@ internal sealed class ScoreReport(IReadOnlyList<IQualityMetric> metrics, IReadOn
     /// <summary>JSON has no NaN/∞: infinity (PSNR of identical images) becomes the string "inf" (as in CSV and tables), NaN null.</summary>
     static object? Json(double v) => double.IsNaN(v) ? null : double.IsInfinity(v) ? (v > 0 ? "inf" : "-inf") : v;
 
-    static string Csv(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    internal static string Csv(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

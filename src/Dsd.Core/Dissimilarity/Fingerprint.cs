@@ -23,9 +23,14 @@ public sealed class Fingerprint : IDisposable
     public Tensor this[double alpha, string layer] => matrices[(alpha, layer)];
 
     /// <summary>Computes the fingerprint of <paramref name="image"/> ([B,3,H,W] in [0,1], on the extractor's device).</summary>
-    public static Fingerprint Compute(Vgg19Features vgg, Tensor image, DsdOptions options)
+    /// <remarks>
+    /// Without gradients, an image whose VGG pass would exceed <paramref name="budget"/> (default
+    /// <see cref="MemoryBudget.Default"/>) is computed tile by tile (<see cref="TiledGram"/>): same values, bounded memory.
+    /// </remarks>
+    public static Fingerprint Compute(Vgg19Features vgg, Tensor image, DsdOptions options, MemoryBudget? budget = null)
     {
         EnsureLargeEnough(image, vgg, options);
+        if (!is_grad_enabled() || !image.requires_grad) return ComputeInference(vgg, image, options, budget ?? MemoryBudget.Default);
         using var scope = NewDisposeScope();
         // Activations are released as soon as their Gram exists (autograd keeps what backward needs), which keeps
         // the peak memory near one image's activations.
@@ -44,6 +49,28 @@ public sealed class Fingerprint : IDisposable
                 result[(alpha, layer)] = (fullGram[layer] - smallGram).MoveToOuterDisposeScope();
             }
             Release(small);
+        }
+        return new Fingerprint(options, result);
+    }
+
+    /// <summary>
+    /// The no-gradient path: Grams whole or by tiles as the budget allows, x↓α in strips. The budget counts the image
+    /// and its downscaled copy as held memory, so what remains bounds the activations.
+    /// </summary>
+    static Fingerprint ComputeInference(Vgg19Features vgg, Tensor image, DsdOptions options, MemoryBudget budget)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var imageBytes = image.NumberOfElements * image.ElementSize;
+        var full = TiledGram.Of(vgg, image, options.Layers, budget, imageBytes);
+        var result = new Dictionary<(double, string), Tensor>();
+        foreach (var alpha in options.Alphas)
+        {
+            Dictionary<string, Tensor> small;
+            using (var downscaled = Downscaling.InStrips(image, alpha, Math.Max(1, budget.Bytes - imageBytes) / 4))
+                small = TiledGram.Of(vgg, downscaled, options.Layers, budget, imageBytes + downscaled.NumberOfElements * downscaled.ElementSize);
+            foreach (var layer in options.Layers)
+                result[(alpha, layer)] = (full[layer] - small[layer]).MoveToOuterDisposeScope();
         }
         return new Fingerprint(options, result);
     }

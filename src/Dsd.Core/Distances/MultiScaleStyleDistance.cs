@@ -26,11 +26,28 @@ public sealed class MultiScaleStyleDistance : FeatureDistance
 
     public override Tensor PerImage(Tensor input, Tensor target)
     {
+        if (!is_grad_enabled() || !input.requires_grad) return InferencePerImage(input, target, MemoryBudget.Default);
         using var scope = NewDisposeScope();
         Tensor? total = null;
         foreach (var f in factors)
         {
             var d = f == 1 ? base.PerImage(input, target) : base.PerImage(Downscaling.Apply(input, f), Downscaling.Apply(target, f));
+            total = total is null ? d : total + d;
+        }
+        return total!.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Without gradients: x↓s in strips and Grams by tiles when the images exceed <paramref name="budget"/>.</summary>
+    Tensor InferencePerImage(Tensor input, Tensor target, MemoryBudget budget)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor? total = null;
+        foreach (var f in factors)
+        {
+            var strip = budget.Bytes / 8;
+            var (x, y) = f == 1 ? (input, target) : (Downscaling.InStrips(input, f, strip), Downscaling.InStrips(target, f, strip));
+            var d = StyleDistance.Between(Vgg, Layers, x, y, budget);
             total = total is null ? d : total + d;
         }
         return total!.MoveToOuterDisposeScope();

@@ -9,7 +9,13 @@ namespace Dsd.Imaging;
 /// </summary>
 internal static class StridedDownscale
 {
-    public static Tensor Apply(Tensor x, int h, int w, int factor)
+    /// <param name="x">Images [B,C,h,w].</param>
+    /// <param name="h">Height of <paramref name="x"/>.</param>
+    /// <param name="w">Width of <paramref name="x"/>.</param>
+    /// <param name="factor">α.</param>
+    /// <param name="rows">Output rows [start, end) to compute (default all, floor(h/α)): a strip of the result
+    /// equals the same rows of the whole result, from only the input rows its kernel reaches.</param>
+    public static Tensor Apply(Tensor x, int h, int w, int factor, (int Start, int End)? rows = null)
     {
         using var scope = NewDisposeScope();
         var size = 4 * factor;
@@ -18,7 +24,9 @@ internal static class StridedDownscale
 
         // Symmetric padding as a gather: differentiable, device-agnostic, and valid even when the
         // padding exceeds the image (indices fold back periodically, like MATLAB's mirror rule).
-        var padded = x.index_select(2, PadIndex(h, pad, x.device)).index_select(3, PadIndex(w, pad, x.device));
+        var rowIndex = rows is { } r ? PadIndex(h, pad, x.device, r.Start * factor, (r.End - r.Start) * factor + size - factor) : PadIndex(h, pad, x.device);
+        var padded = x.index_select(2, rowIndex)
+            .index_select(3, PadIndex(w, pad, x.device));
 
         var taps = torch.tensor(CubicKernel.StridedTaps(factor)).to(x.dtype, x.device);
         var kernel = outer(taps, taps).expand(channels, 1, size, size).contiguous();
@@ -26,10 +34,11 @@ internal static class StridedDownscale
         return y.MoveToOuterDisposeScope();
     }
 
-    static Tensor PadIndex(int length, int pad, Device device)
+    /// <summary>Source index of padded positions [from, from + count) (default: the whole padded axis).</summary>
+    static Tensor PadIndex(int length, int pad, Device device, int from = 0, int? count = null)
     {
-        var index = new long[length + 2 * pad];
-        for (var i = 0; i < index.Length; i++) index[i] = CubicKernel.Mirror(i - pad, length);
+        var index = new long[count ?? length + 2 * pad];
+        for (var i = 0; i < index.Length; i++) index[i] = CubicKernel.Mirror(from + i - pad, length);
         return torch.tensor(index, device: device);
     }
 }

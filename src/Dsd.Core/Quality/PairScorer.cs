@@ -14,12 +14,26 @@ public sealed record PairResult(ImagePair Pair, IReadOnlyDictionary<string, doub
 
 /// <summary>
 /// Scores image pairs one at a time (images stream from disk, never all in memory). The last reference stays loaded,
-/// so metrics that cache a reference's features (DSD) compute them once for many distorted images.
+/// so metrics that cache a reference's features (DSD) compute them once for many distorted images. Given the order
+/// of the pairs (<see cref="Prefetch"/>), the next pair's files are decoded on another thread while the current
+/// pair computes: at most one pair ahead, so memory stays that of two pairs.
 /// </summary>
 public sealed class PairScorer(IReadOnlyList<IQualityMetric> metrics, Device device, CropSettings? crops = null) : IDisposable
 {
     string? referencePath;
     Tensor? reference;
+    Queue<ImagePair>? upcoming;
+    (ImagePair Pair, Task<Decoded> Task)? ahead;
+
+    /// <summary>The pixels of a pair decoded on the CPU; Error when a file could not be read (reported when scored).</summary>
+    sealed record Decoded(Tensor? Distorted, Tensor? Reference, Exception? Error);
+
+    /// <summary>Announces the pairs that <see cref="Score"/> will be called with, in that order, so decoding runs ahead.</summary>
+    public void Prefetch(IEnumerable<ImagePair> pairs)
+    {
+        upcoming = new Queue<ImagePair>(pairs);
+        StartNext(null);
+    }
 
     /// <summary>Scores a pair; input problems become <see cref="PairResult.Error"/> so other pairs can continue.</summary>
     public PairResult Score(ImagePair pair, int index)
@@ -27,8 +41,8 @@ public sealed class PairScorer(IReadOnlyList<IQualityMetric> metrics, Device dev
         try
         {
             using var scope = NewDisposeScope();
-            var dist = ImageIo.Load(pair.Distorted, device);
-            var reference = pair.Reference is null ? null : Reference(pair.Reference);
+            var (dist, decodedReference) = Take(pair);
+            var reference = pair.Reference is null ? null : Reference(pair.Reference, decodedReference);
             if (reference is not null && !dist.shape.SequenceEqual(reference.shape))
                 throw new DsdException(DsdErrorKind.InvalidInput,
                     $"{pair.Distorted}: size {dist.shape[3]}×{dist.shape[2]} differs from reference {pair.Reference} {reference.shape[3]}×{reference.shape[2]}");
@@ -61,19 +75,94 @@ public sealed class PairScorer(IReadOnlyList<IQualityMetric> metrics, Device dev
         return sum / at.Count;
     }
 
-    Tensor Reference(string path)
+    Tensor Reference(string path, Tensor? decoded)
     {
-        if (reference is not null && referencePath == path) return reference;
+        if (reference is not null && referencePath == path)
+        {
+            decoded?.Dispose();
+            return reference;
+        }
         reference?.Dispose();
         reference = null;
-        using (NewDisposeScope())
-            reference = ImageIo.Load(path, device).DetachFromDisposeScope();
+        if (decoded is not null && device.type != TorchSharp.DeviceType.CPU)
+            using (decoded) reference = decoded.to(device).DetachFromDisposeScope();
+        else if (decoded is not null) reference = decoded;
+        else
+            using (NewDisposeScope())
+                reference = ImageIo.Load(path, device).DetachFromDisposeScope();
         referencePath = path;
         return reference;
     }
 
+    /// <summary>
+    /// The distorted image (in the current dispose scope, on the device) and, when it was decoded ahead, the CPU
+    /// reference; starts decoding the following pair before returning, so it overlaps this pair's computation.
+    /// </summary>
+    (Tensor Distorted, Tensor? Reference) Take(ImagePair pair)
+    {
+        if (ahead is not { } a || a.Pair != pair)
+        {
+            DropAhead();
+            StartNext(pair);
+            return (ImageIo.Load(pair.Distorted, device), null);
+        }
+        var decoded = a.Task.GetAwaiter().GetResult();
+        ahead = null;
+        StartNext(pair);
+        if (decoded.Error is not null)
+        {
+            decoded.Distorted?.Dispose();
+            decoded.Reference?.Dispose();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(decoded.Error);
+        }
+        // Tensors made on the decoding thread belong to no scope: a view (or device copy) in this scope replaces them.
+        var cpu = decoded.Distorted!;
+        var dist = device.type == TorchSharp.DeviceType.CPU ? cpu.alias() : cpu.to(device);
+        cpu.Dispose();
+        return (dist, decoded.Reference);
+    }
+
+    /// <summary>Starts decoding the pair after <paramref name="current"/> in the announced order.</summary>
+    void StartNext(ImagePair? current)
+    {
+        if (upcoming is null) return;
+        if (current is not null)
+            while (upcoming.Count > 0 && upcoming.Peek() != current) upcoming.Dequeue();
+        if (current is not null && upcoming.Count > 0) upcoming.Dequeue();
+        if (upcoming.Count == 0) return;
+        var next = upcoming.Peek();
+        // The reference is decoded only when it changes (a folder against one reference decodes it once).
+        var needsReference = next.Reference is not null && next.Reference != (current?.Reference ?? referencePath);
+        ahead = (next, Task.Run(() =>
+        {
+            // Owned by no scope even when the wait runs this task inline on the scoring thread, inside its scope.
+            using var scope = NewDisposeScope();
+            Tensor? d = null;
+            try
+            {
+                d = ImageIo.Load(next.Distorted).DetachFromDisposeScope();
+                return new Decoded(d, needsReference ? ImageIo.Load(next.Reference!).DetachFromDisposeScope() : null, null);
+            }
+            catch (Exception e)
+            {
+                return new Decoded(d, null, e);
+            }
+        }));
+    }
+
+    /// <summary>Waits for and releases a decode that will not be used.</summary>
+    void DropAhead()
+    {
+        if (ahead is not { } a) return;
+        var decoded = a.Task.GetAwaiter().GetResult();
+        decoded.Distorted?.Dispose();
+        decoded.Reference?.Dispose();
+        ahead = null;
+    }
+
     public void Dispose()
     {
+        DropAhead();
         reference?.Dispose();
         foreach (var m in metrics) (m as IDisposable)?.Dispose();
     }

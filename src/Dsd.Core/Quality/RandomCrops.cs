@@ -12,7 +12,8 @@ public static class RandomCrops
     {
         if (size > height || size > width)
             throw new DsdException(DsdErrorKind.InvalidInput, $"image is {width}×{height}, smaller than the {size}×{size} crop");
-        var random = new Random(HashCode.Combine(seed, pairIndex));
+        // Not HashCode.Combine: it is salted per process, which made positions differ between runs (and shards).
+        var random = new Random(unchecked(seed * 1_000_003 + pairIndex));
         return Enumerable.Range(0, count).Select(_ => (random.Next(height - size + 1), random.Next(width - size + 1))).ToList();
     }
 

@@ -19,10 +19,13 @@ public static class TiledInference
     /// <param name="scale">Output pixels per input pixel (4 for ×4 SR, 1 for deblurring).</param>
     /// <param name="tile">Core side of a tile in input pixels.</param>
     /// <param name="margin">Context added on each side of a core, in input pixels (exact from <see cref="ReceptiveRadius"/> up).</param>
-    public static Tensor Run(nn.Module<Tensor, Tensor> network, Tensor input, int scale, int tile = 256, int margin = 16)
+    /// <param name="budget">Memory the run may use (default <see cref="MemoryBudget.Default"/>): a run that would need more
+    /// is refused before any work, with what it needs.</param>
+    public static Tensor Run(nn.Module<Tensor, Tensor> network, Tensor input, int scale, int tile = 256, int margin = 16, MemoryBudget? budget = null)
     {
         if (tile < 1) throw new DsdException(DsdErrorKind.InvalidInput, $"tile size must be ≥ 1, got {tile}");
         if (margin < 0) throw new DsdException(DsdErrorKind.InvalidInput, $"tile margin must be ≥ 0, got {margin}");
+        CheckFits(input, scale, tile, margin, budget ?? MemoryBudget.Default);
         using var mode = inference_mode();
         using var scope = NewDisposeScope();
         var (h, w) = ((int)input.shape[2], (int)input.shape[3]);
@@ -41,6 +44,29 @@ public static class TiledInference
             output.narrow(2, (long)y0 * scale, (long)(y1 - y0) * scale).narrow(3, (long)x0 * scale, (long)(x1 - x0) * scale).copy_(core);
         }
         return output.clamp_(0f, 1f).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Estimated peak bytes of <see cref="Run"/> plus writing the result as PNG: the float32 output (twice: PNG encoding
+    /// converts a copy) and its 8-bit RGBA buffer, and one tile's activations, ~3 live 64-channel maps at the
+    /// output resolution (the ×4 network's last layers run there) and 6 at the input resolution.
+    /// </summary>
+    public static double EstimateBytes(long height, long width, int scale, int tile, int margin) =>
+        OutputBytes(height, width, scale) + TileBytes(height, width, scale, tile, margin);
+
+    static double OutputBytes(long height, long width, int scale) => (double)height * width * scale * scale * (2 * 3 * sizeof(float) + 4);
+
+    static double TileBytes(long height, long width, int scale, int tile, int margin) =>
+        Math.Min(height, tile + 2.0 * margin) * Math.Min(width, tile + 2.0 * margin) * 64 * sizeof(float) * (3.0 * scale * scale + 6);
+
+    static void CheckFits(Tensor input, int scale, int tile, int margin, MemoryBudget budget)
+    {
+        var (h, w) = (input.shape[2], input.shape[3]);
+        var needed = EstimateBytes(h, w, scale, tile, margin);
+        if (needed <= budget.Bytes) return;
+        var hint = OutputBytes(h, w, scale) < budget.Bytes / 2 ? $"a smaller --tile than {tile}" : "splitting the image into parts";
+        throw new DsdException(DsdErrorKind.InvalidInput,
+            $"restoring a {w}×{h} image (×{scale}: {w * scale}×{h * scale}) needs about {MemoryBudget.Format(needed)}, more than the memory budget {budget} (--max-memory); try {hint}");
     }
 
     /// <summary>

@@ -91,3 +91,22 @@ public sealed class TiledInferenceTests(ITestOutputHelper output)
         return net.call(x).clamp(0f, 1f);
     }
 }
+
+public sealed class TiledInferenceMemoryTests
+{
+    [Fact]
+    public void ARestorationThatWouldExceedTheBudgetIsRefusedBeforeAnyWork()
+    {
+        using var net = new XSrResNet(2);
+        net.eval();
+        using var x = zeros(1, 3, 64, 80);
+        // ×4 output 320×256 = 81,920 px × 28 B = 2.2 MiB, plus one 64×80 window: 5,120 × 256 B × 54 = 67.5 MiB.
+        Assert.Equal(81_920 * 28 + 5_120 * 256 * 54.0, TiledInference.EstimateBytes(64, 80, 4, 256, 15));
+        var e = Assert.Throws<DsdException>(() => TiledInference.Run(net, x, 4, 256, 15, new MemoryBudget(40 << 20)));
+        Assert.Equal(DsdErrorKind.InvalidInput, e.Kind);
+        Assert.Contains("80×64 image (×4: 320×256) needs about 70 MiB", e.Message, StringComparison.Ordinal);
+        Assert.Contains("a smaller --tile", e.Message, StringComparison.Ordinal);
+        using var y = TiledInference.Run(net, x, 4, 16, 15, new MemoryBudget(40 << 20));   // 46² windows: 2.2 + 29.2 MiB
+        Assert.Equal([1L, 3, 256, 320], y.shape);
+    }
+}

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dsd.Quality;
+
+namespace Dsd.Cli.Commands;
+
+/// <summary><c>dsd merge SHARD.json… --out ALL.json|csv</c>: joins the JSON outputs of sharded <c>dsd score</c> runs.</summary>
+internal static class MergeCommand
+{
+    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static Command Create()
+    {
+        var inputs = new Argument<string[]>("outputs") { Description = "JSON outputs of 'dsd score --format json --shard K/N'", Arity = ArgumentArity.OneOrMore, HelpName = "SHARD.json" };
+        var output = new Option<string>("--out")
+        {
+            Description = "Merged result: .csv for CSV, anything else JSON (the same document one 'dsd score' process writes); written atomically",
+            Required = true,
+            HelpName = "FILE",
+        };
+        var command = new Command("merge", "Join sharded 'dsd score' outputs: checks they share settings and weights, reports missing or duplicated pairs, "
+            + "recomputes the summary. Example: dsd merge scores-*.json --out scores.csv")
+        {
+            inputs, output,
+        };
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            var docs = parse.GetValue(inputs)!.Select(path => (path, Read(path))).ToList();
+            var merged = ShardMerge.Merge(docs);
+            foreach (var problem in merged.Problems) CliRunner.Warn(problem);
+            var outPath = parse.GetValue(output)!;
+            var text = outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? Csv(merged.Document) : merged.Document.ToJsonString(Indented) + "\n";
+            Serialization.AtomicFile.WriteAllText(outPath, text);
+            var rows = merged.Document["rows"]!.AsArray().Count;
+            CliRunner.Info($"merged {rows} pair{(rows == 1 ? "" : "s")} from {docs.Count} output{(docs.Count == 1 ? "" : "s")} into {outPath}");
+            return merged.Problems.Count > 0 ? 2 : 0;
+        }));
+        return command;
+    }
+
+    static JsonObject Read(string path)
+    {
+        if (!File.Exists(path)) throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: file not found");
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                ?? throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: not valid JSON ({e.Message})");
+        }
+    }
+
+    /// <summary>The CSV that 'dsd score --format csv' writes for the same rows.</summary>
+    static string Csv(JsonObject doc)
+    {
+        var metrics = doc["metrics"]!.AsObject().Select(kv => kv.Key).ToList();
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Join(",", new[] { "ref", "dist" }.Concat(metrics).Append("error")));
+        foreach (var row in doc["rows"]!.AsArray().Select(r => r!.AsObject()))
+        {
+            var cells = new List<string> { ScoreReport.Csv(row["ref"]?.GetValue<string>() ?? ""), ScoreReport.Csv(row["dist"]!.GetValue<string>()) };
+            cells.AddRange(metrics.Select(m => row[m] is null ? "" : ShardMerge.Number(row[m]).ToString("R", CultureInfo.InvariantCulture)));
+            cells.Add(ScoreReport.Csv(row["error"]?.GetValue<string>() ?? ""));
+            sb.AppendLine(string.Join(",", cells));
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,20 @@
+using System.Diagnostics;
+
+namespace Dsd.Tests.Cli;
+
+/// <summary>Runs the real dsd executable (built beside the tests) as a child process: offline, one thread.</summary>
+public static class DsdProcess
+{
+    public static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "dsd")) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["DSD_OFFLINE"] = "1";
+        start.Environment["OMP_NUM_THREADS"] = "1";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
