@@ -126,7 +126,7 @@ internal static class ScoreCommand
                 "csv" => report.ToCsv(),
                 _ => null,
             };
-            var outPath = parse.GetValue(output);
+            var outPath = Report.HtmlReport.WriteWhenHtml(parse.GetValue(output), report, weights, dev); // .html: the page of dsd report
             if (text is null)
             {
                 if (outPath is not null) Serialization.AtomicFile.WriteAllText(outPath, report.ToCsv());

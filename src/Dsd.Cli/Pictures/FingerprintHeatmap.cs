@@ -35,8 +35,8 @@ internal static class FingerprintHeatmap
                 heatmap.ManualRange = new ScottPlot.Range(-limit, limit);
                 // Row 0 of the matrix at the top, as a matrix is read.
                 heatmap.Extent = new CoordinateRect(left, left + 1, top - 1, top);
-                var label = plot.Add.Text($"{layer} ({m.GetLength(0)}×{m.GetLength(1)})  mean |·| {Number(matrices.MeanAbs(alpha, layer))}", left + 0.5, top + 0.015);
-                label.LabelFontSize = 12;
+                var label = plot.Add.Text($"{layer} ({m.GetLength(0)}×{m.GetLength(1)}), mean |·| {Number(matrices.MeanAbs(alpha, layer))}", left + 0.5, top + 0.015);
+                label.LabelFontSize = width >= 1000 ? 12 : 10;
                 label.LabelAlignment = Alignment.LowerCenter;
                 last = heatmap;
             }

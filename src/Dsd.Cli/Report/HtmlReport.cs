@@ -20,7 +20,19 @@ internal sealed record HtmlReportOptions(string? RankMetric = null, int PairsSho
 /// </summary>
 internal static class HtmlReport
 {
-    /// <summary>For <c>dsd score --out report.html</c>: the report of one run from its JSON.</summary>
+    /// <summary>
+    /// For <c>dsd score --out FILE</c>: when FILE ends in .html, writes the report of this run there and returns null
+    /// (nothing left for the other formats to write to a file; the table still goes to stdout); otherwise returns FILE.
+    /// </summary>
+    public static string? WriteWhenHtml(string? outPath, Commands.ScoreReport report, VggWeights? weights, Device device)
+    {
+        if (outPath is null || !Path.GetExtension(outPath).Equals(".html", StringComparison.OrdinalIgnoreCase)) return outPath;
+        Write(report.ToJson(), outPath, weights, device);
+        CliRunner.Info($"wrote {outPath}");
+        return null;
+    }
+
+    /// <summary>The report of one run from its JSON (<c>dsd score --format json</c>).</summary>
     /// <param name="weights">VGG19 weights for the heatmaps, or null to leave them out.</param>
     public static void Write(string scoreJson, string path, VggWeights? weights, Device device)
     {
@@ -59,17 +71,20 @@ internal static class HtmlReport
         return html.ToString();
     }
 
+    /// <summary>One row per setting, one column per result file, so differing settings sit side by side.</summary>
     static void Settings(StringBuilder html, IReadOnlyList<ScoreResults> results)
     {
-        html.Append("<section id=\"settings\"><h2>Settings</h2><div class=\"cards\">\n");
-        foreach (var r in results)
+        html.Append("<section id=\"settings\"><h2>Settings</h2>\n<table class=\"settings\"><thead><tr><th></th>");
+        foreach (var r in results) html.Append($"<th>{E(r.Label)}</th>");
+        html.Append("</tr></thead><tbody>\n");
+        foreach (var key in results.SelectMany(r => r.Settings.Select(s => s.Key)).Distinct())
         {
-            html.Append($"<table class=\"settings\"><caption>{E(r.Label)}</caption>");
-            foreach (var (k, v) in r.Settings) html.Append($"<tr><th>{E(k)}</th><td>{E(v)}</td></tr>");
-            if (r.Settings.Count == 0) html.Append("<tr><td>(none recorded)</td></tr>");
-            html.Append("</table>\n");
+            html.Append($"<tr><th>{E(key)}</th>");
+            foreach (var r in results)
+                html.Append($"<td>{E(r.Settings.FirstOrDefault(s => s.Key == key).Value ?? "–")}</td>");
+            html.Append("</tr>\n");
         }
-        html.Append("</div></section>\n");
+        html.Append("</tbody></table></section>\n");
     }
 
     static void Summary(StringBuilder html, IReadOnlyList<ScoreResults> results, List<ReportMetric> metrics)
