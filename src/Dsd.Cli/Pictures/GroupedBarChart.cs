@@ -55,7 +55,7 @@ internal static class GroupedBarChart
         plot.Axes.SetLimitsX(-0.6, categories.Count - 0.4);
         if (series.Count > 1)
         {
-            plot.ShowLegend(Alignment.UpperLeft);
+            plot.ShowLegend(Edge.Right); // beside the axes: inside, it would hide the tallest bars
             plot.Legend.FontSize = 13;
         }
         return plot.GetImageBytes(width, height, ImageFormat.Png);
