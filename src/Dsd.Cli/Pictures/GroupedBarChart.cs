@@ -46,6 +46,8 @@ internal static class GroupedBarChart
             plot.Axes.Bottom.TickLabelStyle.Rotation = -40;
             plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
             plot.Axes.Bottom.MinimumSize = 20 + 6.5f * categories.Max(c => c.Length);
+            // The first name slants left past the axis; widen the left margin so it is not cut at the picture's edge.
+            plot.Axes.Left.MinimumSize = Math.Max(60, 5.2f * categories[0].Length);
         }
         plot.Axes.Bottom.TickLabelStyle.FontSize = 13;
         plot.Axes.Left.TickLabelStyle.FontSize = 13;
