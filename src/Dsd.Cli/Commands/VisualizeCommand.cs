@@ -36,7 +36,7 @@ internal static class VisualizeCommand
             using var weights = VggWeightsOption.Load(parse);
             using var source = new FingerprintSource(weights, dev);
 
-            var done = new List<(string Name, FingerprintMatrices Matrices)>();
+            var done = new List<(string Name, LayerMeans Means)>();
             var failed = 0;
             ItemProgress.Run(images.Count, advance =>
             {
@@ -45,12 +45,14 @@ internal static class VisualizeCommand
                     try
                     {
                         var matrices = source.Compute(image);
-                        var name = Path.GetFileNameWithoutExtension(image);
+                        // a.png and a.jpg in one folder must not overwrite each other's pictures.
+                        var name = images.Count(i => Path.GetFileNameWithoutExtension(i) == Path.GetFileNameWithoutExtension(image)) > 1
+                            ? Path.GetFileName(image) : Path.GetFileNameWithoutExtension(image);
                         WritePng(Path.Combine(outDir, name + ".heatmaps.png"),
                             FingerprintHeatmap.RenderPng(matrices, $"DSD fingerprint of {Path.GetFileName(image)}: DSD_α^l = G(φ_l(x)) − G(φ_l(x↓α))", "DSD entry"));
                         WritePng(Path.Combine(outDir, name + ".layers.png"),
                             FingerprintBarChart.RenderPng(matrices, $"‖DSD_α^l‖₁ of {Path.GetFileName(image)}"));
-                        done.Add((name, matrices));
+                        done.Add((name, matrices.Means()));
                     }
                     catch (DsdException e) when (e.Kind is DsdErrorKind.InvalidInput or DsdErrorKind.Numerical)
                     {
@@ -100,7 +102,7 @@ internal static class VisualizeCommand
         }
     }
 
-    static string Csv(IEnumerable<(string Name, FingerprintMatrices Matrices)> images)
+    static string Csv(IEnumerable<(string Name, LayerMeans Means)> images)
     {
         var sb = new StringBuilder("image,alpha,layer,mean_abs_dsd\n");
         foreach (var (name, m) in images)

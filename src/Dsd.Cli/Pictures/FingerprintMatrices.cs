@@ -36,6 +36,10 @@ internal sealed record FingerprintMatrices(IReadOnlyList<double> Alphas, IReadOn
         return sum / m.Length;
     }
 
+    /// <summary>The mean |entry| of every matrix, without the matrices.</summary>
+    public LayerMeans Means() =>
+        new(Alphas, Layers, Matrices.Keys.ToDictionary(k => k, k => MeanAbs(k.Alpha, k.Layer)));
+
     /// <summary>Entry-wise this − other: what D_DSD(x, y) averages per layer (SPEC §2).</summary>
     public FingerprintMatrices Minus(FingerprintMatrices other)
     {

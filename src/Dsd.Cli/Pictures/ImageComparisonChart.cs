@@ -6,15 +6,15 @@ namespace Dsd.Cli.Pictures;
 /// </summary>
 internal static class ImageComparisonChart
 {
-    public static byte[] RenderPng(IReadOnlyList<(string Name, FingerprintMatrices Matrices)> images, string title)
+    public static byte[] RenderPng(IReadOnlyList<(string Name, LayerMeans Means)> images, string title)
     {
         if (images.Count == 0) throw new ArgumentException("no images to compare", nameof(images));
-        var first = images[0].Matrices;
+        var first = images[0].Means;
         var names = images.Select(i => i.Name).ToList();
         var width = Math.Clamp(160 + 70 * images.Count, 900, 2400);
         var panels = first.Alphas.Select(alpha => GroupedBarChart.RenderPng(
             $"{title}: {FingerprintBarChart.AlphaLabel(alpha)}", "‖DSD_α^l‖₁ (mean |entry|)", names, first.Layers,
-            first.Layers.Select(l => images.Select(i => i.Matrices.MeanAbs(alpha, l)).ToArray()).ToArray(),
+            first.Layers.Select(l => images.Select(i => i.Means.MeanAbs(alpha, l)).ToArray()).ToArray(),
             width, 520, rotateLabels: true)).ToList();
         return PngStack.Vertical(panels);
     }

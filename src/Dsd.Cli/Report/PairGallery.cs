@@ -30,8 +30,16 @@ internal static class PairGallery
             : "<p class=\"meta\">Heatmaps: DSD_α^l(dist) − DSD_α^l(ref) for layers relu1_2, relu2_1, relu2_2, relu3_1 and α = 2, 4, on one diverging colour scale per pair: red where the distorted image's entry is larger than the reference's, blue where it is smaller, white where they agree.</p>\n");
         var cache = new Dictionary<string, FingerprintMatrices?>();
         var problems = new List<string>();
-        for (var i = 0; i < worst.Count; i++) Card(html, $"worst #{i + 1}", "worst", worst[i], metric, heatmaps, cache, problems, results.Count > 1);
-        for (var i = 0; i < best.Count; i++) Card(html, $"best #{i + 1}", "best", best[i], metric, heatmaps, cache, problems, results.Count > 1);
+        var cards = worst.Select((x, i) => (Title: $"worst #{i + 1}", Kind: "worst", Item: x))
+            .Concat(best.Select((x, i) => (Title: $"best #{i + 1}", Kind: "best", Item: x))).ToList();
+        ItemProgress.Run(cards.Count, advance =>
+        {
+            foreach (var card in cards)
+            {
+                Card(html, card.Title, card.Kind, card.Item, heatmaps, cache, problems, results.Count > 1);
+                advance(card.Item.Row.Distorted);
+            }
+        }, "heatmaps");
         foreach (var p in problems.Distinct()) html.Append($"<p class=\"note\">{HtmlReport.E(p)}</p>\n");
         html.Append("</section>\n");
     }
@@ -44,7 +52,7 @@ internal static class PairGallery
             ?? throw new DsdException(DsdErrorKind.InvalidInput, $"--metric: '{requested}' is not in the results (they hold {string.Join(", ", metrics.Select(m => m.Name))})");
     }
 
-    static void Card(StringBuilder html, string title, string kind, (ScoreResults Results, ReportRow Row) item, ReportMetric metric,
+    static void Card(StringBuilder html, string title, string kind, (ScoreResults Results, ReportRow Row) item,
         FingerprintSource? heatmaps, Dictionary<string, FingerprintMatrices?> cache, List<string> problems, bool showLabel)
     {
         var (results, row) = item;
