@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using Dsd.Cli.Pictures;
 using Dsd.Serialization;
@@ -170,7 +169,9 @@ internal static class HtmlReport
     internal static string Img(byte[] bytes, string mime, string alt, string cssClass) =>
         $"<img class=\"{cssClass}\" alt=\"{E(alt)}\" src=\"data:{mime};base64,{Convert.ToBase64String(bytes)}\">\n";
 
-    internal static string E(string s) => WebUtility.HtmlEncode(s);
+    /// <summary>Escapes only what HTML needs (the page is UTF-8, so "×" and "α" stay readable in the source).</summary>
+    internal static string E(string s) => s.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal)
+        .Replace(">", "&gt;", StringComparison.Ordinal).Replace("\"", "&quot;", StringComparison.Ordinal).Replace("'", "&#39;", StringComparison.Ordinal);
 
     internal static string Num(double v) =>
         double.IsNaN(v) ? "–" : double.IsPositiveInfinity(v) ? "inf" : double.IsNegativeInfinity(v) ? "-inf" : v.ToString("G5", CultureInfo.InvariantCulture);
