@@ -10,6 +10,8 @@ internal static class CommandCatalog
         yield return ScoreCommand.Create();
         yield return MergeCommand.Create();
         yield return FingerprintCommand.Create();
+        yield return VisualizeCommand.Create();
+        yield return ReportCommand.Create();
         yield return RestoreCommand.Create();
         yield return TrainCommand.Create();
         yield return WeightsCommand.Create();

@@ -38,7 +38,7 @@ internal static class ScoreCommand
             var (results, stoppedBy) = Run(plan.Pairs, selected, metrics, options.Device, request);
             var settings = Settings(request, options, weights);
             if (shard is not null) settings["shard"] = ShardOption.Describe(shard, selected.Take(results.Count), plan.Pairs.Count);
-            Render(request, new ScoreReport(metrics, results, settings));
+            Render(request, new ScoreReport(metrics, results, settings), weights);
             if (stoppedBy is not null)
             {
                 CliRunner.Info($"the {results.Count} pair{(results.Count == 1 ? "" : "s")} scored before the failure below were written");
@@ -63,8 +63,8 @@ internal static class ScoreCommand
             DefaultValueFactory = _ => "dsd",
             HelpName = "LIST",
         };
-        public readonly Option<string> Format = new("--format") { Description = "table, csv or json (default: from --out's extension, else table on stdout)", DefaultValueFactory = _ => "table" };
-        public readonly Option<string?> Out = new("--out") { Description = "Write the results to FILE (atomically) in --format, or the format its extension names (.json, .csv)", HelpName = "FILE" };
+        public readonly Option<string> Format = new("--format") { Description = "table, csv, json or html (the report page; needs --out). Default: from --out's extension, else a table on stdout", DefaultValueFactory = _ => "table" };
+        public readonly Option<string?> Out = new("--out") { Description = "Write the results to FILE (atomically) in --format, or the format its extension names (.json, .csv, .html: a self-contained report page)", HelpName = "FILE" };
         public readonly Option<int?> Crop = new("--crop") { Description = "Score random N×N crops instead of whole images", HelpName = "N" };
         public readonly Option<int> NumCrops = new("--num-crops") { Description = "Crops per pair with --crop (averaged)", DefaultValueFactory = _ => 1, HelpName = "K" };
         public readonly Option<int> BatchSize = new("--batch-size") { Description = "Crops per forward pass with --crop (more is faster, uses more memory)", DefaultValueFactory = _ => 4, HelpName = "B" };
@@ -87,7 +87,7 @@ internal static class ScoreCommand
 
         public ScoreOptions()
         {
-            Format.AcceptOnlyFromAmong("table", "csv", "json");
+            Format.AcceptOnlyFromAmong("table", "csv", "json", "html");
             SsimChannels.AcceptOnlyFromAmong("y", "rgb", "gray");
             Alpha.AcceptOnlyFromAmong("2", "4");
             OldBatch = CommonOptions.OldName(BatchSize, "--batch");
@@ -129,8 +129,10 @@ internal static class ScoreCommand
         };
         if (options.PerceptualLayer is { } layer) Features.Vgg19Layers.IndexOf(layer);
         var output = parse.GetValue(o.Out);
+        var format = OutputFormat(parse, o, output);
+        if (format == "html" && output is null) throw new DsdException(DsdErrorKind.Usage, "--format html: the report is a file, give it with --out FILE.html");
         return new ScoreRequest(parse.GetValue(o.Dist)!, refPath, parse.GetValue(o.DistSuffix)!, parse.GetValue(o.RefSuffix)!, metrics, options,
-            crops, OutputFormat(parse, o, output), output, parse.GetValue(o.Strict), parse);
+            crops, format, output, parse.GetValue(o.Strict), parse);
     }
 
     /// <summary>--format when given; else the one --out's extension names; else a table (CSV into a file without a known extension).</summary>
@@ -141,6 +143,7 @@ internal static class ScoreCommand
         {
             ".json" => "json",
             ".csv" => "csv",
+            ".html" or ".htm" => "html",
             _ => "table",
         };
     }
@@ -196,8 +199,16 @@ internal static class ScoreCommand
         return settings;
     }
 
-    static void Render(ScoreRequest request, ScoreReport report)
+    static void Render(ScoreRequest request, ScoreReport report, VggWeights? weights)
     {
+        if (request.Format == "html")
+        {
+            // The report page; its heatmaps use the same weights as the scores.
+            Report.HtmlReport.Write(report.ToJson(), request.Out!, weights, request.Options.Device);
+            report.WriteTables(CliRunner.Stdout);
+            CliRunner.Info($"wrote {request.Out}");
+            return;
+        }
         var text = request.Format switch
         {
             "json" => report.ToJson(),

@@ -84,7 +84,7 @@ public static class ShardMerge
         {
             var values = rows.Where(r => r["error"] is null).Select(r => Number(r[metric])).ToList();
             var s = ScoreSummary.Of(values);
-            summary[metric] = new JsonObject { ["mean"] = Json(s.Mean), ["std"] = Json(s.Std), ["median"] = Json(s.Median), ["n"] = s.N };
+            summary[metric] = new JsonObject { ["mean"] = Json(s.Mean), ["std"] = Json(s.Std), ["median"] = Json(s.Median), ["n"] = s.N, ["infinite"] = s.Infinite };
         }
         return new JsonObject { ["rows"] = new JsonArray([.. rows]), ["summary"] = summary, ["metrics"] = metrics, ["settings"] = settings };
     }
