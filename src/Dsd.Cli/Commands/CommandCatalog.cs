@@ -9,6 +9,7 @@ internal static class CommandCatalog
     {
         yield return ScoreCommand.Create();
         yield return FingerprintCommand.Create();
+        yield return MatchCommand.Create();
         yield return RestoreCommand.Create();
         yield return TrainCommand.Create();
         yield return WeightsCommand.Create();
