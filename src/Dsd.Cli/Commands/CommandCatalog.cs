@@ -10,6 +10,8 @@ internal static class CommandCatalog
         yield return ScoreCommand.Create();
         yield return FingerprintCommand.Create();
         yield return MatchCommand.Create();
+        yield return MinimizeCommand.Create();
+        yield return CompareLossesCommand.Create();
         yield return RestoreCommand.Create();
         yield return TrainCommand.Create();
         yield return WeightsCommand.Create();

@@ -29,7 +29,7 @@ internal static class MinimizationPlot
         {
             var line = plot.Add.VerticalLine(step, 1, Colors.Gray, LinePattern.Dotted);
             line.Text = $"step {step}";
-            line.LabelOppositeAxis = true;
+            line.LabelOppositeAxis = false;
         }
         plot.Title($"DSD minimisation of {imageName}, α = {alpha:G3}");
         plot.XLabel("step");

@@ -17,7 +17,7 @@ public sealed record MinimizationOptions
     public IReadOnlyList<int> SaveSteps { get; init; } = [500, 5000];
 
     /// <summary>Adam's learning rate on the logits of <see cref="PixelParametrisation"/>.</summary>
-    public double LearningRate { get; init; } = 0.01;
+    public double LearningRate { get; init; } = 1e-3;
 
     public int Steps => SaveSteps.Count == 0 ? 0 : SaveSteps.Max();
 
