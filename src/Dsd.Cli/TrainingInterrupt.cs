@@ -13,8 +13,12 @@ internal sealed class TrainingInterrupt : IDisposable
     readonly ConsoleCancelEventHandler onCancelKey;
     readonly PosixSignalRegistration? onTerminate;
 
-    public TrainingInterrupt()
+    readonly string saving;
+
+    /// <param name="saving">What the program does before it stops, for the notice ("saving a checkpoint").</param>
+    public TrainingInterrupt(string saving = "saving a checkpoint")
     {
+        this.saving = saving;
         onCancelKey = (_, e) =>
         {
             if (cancel.IsCancellationRequested) return;
@@ -36,7 +40,7 @@ internal sealed class TrainingInterrupt : IDisposable
     {
         if (cancel.IsCancellationRequested) return;
         cancel.Cancel();
-        CliRunner.Info($"stopping after this step and saving a checkpoint ({howToQuit})");
+        CliRunner.Info($"stopping after this step and {saving} ({howToQuit})");
     }
 
     public void Dispose()

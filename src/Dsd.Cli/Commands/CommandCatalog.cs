@@ -12,6 +12,9 @@ internal static class CommandCatalog
         yield return FingerprintCommand.Create();
         yield return VisualizeCommand.Create();
         yield return ReportCommand.Create();
+        yield return MatchCommand.Create();
+        yield return MinimizeCommand.Create();
+        yield return CompareLossesCommand.Create();
         yield return RestoreCommand.Create();
         yield return TrainCommand.Create();
         yield return WeightsCommand.Create();

@@ -8,7 +8,7 @@ using Dsd.Serialization;
 namespace Dsd.Cli.Commands;
 
 /// <summary>
-/// <c>dsd visualize IMAGE|FOLDER</c>: the fingerprint (SPEC §1) as pictures: per image a heatmap figure of the DSD
+/// <c>dsd visualize IMAGE|FOLDER</c>: the fingerprint (docs/method.md §1) as pictures: per image a heatmap figure of the DSD
 /// matrices and a bar chart of ‖DSD_α^l‖₁; for a folder also one chart comparing the images and a CSV of the values.
 /// </summary>
 internal static class VisualizeCommand

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Dsd.Cli.Pictures;
 
-/// <summary>‖DSD_α^l‖₁ (mean |entry|, SPEC §1) per layer, one bar per α: how strongly each layer's statistics change with scale.</summary>
+/// <summary>‖DSD_α^l‖₁ (mean |entry|, docs/method.md §1) per layer, one bar per α: how strongly each layer's statistics change with scale.</summary>
 internal static class FingerprintBarChart
 {
     public static byte[] RenderPng(FingerprintMatrices matrices, string title, int width = 800, int height = 480) =>

@@ -27,7 +27,7 @@ internal sealed record FingerprintMatrices(IReadOnlyList<double> Alphas, IReadOn
         return new FingerprintMatrices(print.Options.Alphas, print.Options.Layers, matrices);
     }
 
-    /// <summary>‖DSD_α^l‖₁ as SPEC §1 defines it: the mean absolute entry.</summary>
+    /// <summary>‖DSD_α^l‖₁ as docs/method.md §1 defines it: the mean absolute entry.</summary>
     public double MeanAbs(double alpha, string layer)
     {
         var m = Matrices[(alpha, layer)];
@@ -40,7 +40,7 @@ internal sealed record FingerprintMatrices(IReadOnlyList<double> Alphas, IReadOn
     public LayerMeans Means() =>
         new(Alphas, Layers, Matrices.Keys.ToDictionary(k => k, k => MeanAbs(k.Alpha, k.Layer)));
 
-    /// <summary>Entry-wise this − other: what D_DSD(x, y) averages per layer (SPEC §2).</summary>
+    /// <summary>Entry-wise this − other: what D_DSD(x, y) averages per layer (docs/method.md §2).</summary>
     public FingerprintMatrices Minus(FingerprintMatrices other)
     {
         var result = new Dictionary<(double, string), float[,]>();

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Dsd.Cli.Pictures;
 
 /// <summary>
-/// VGG19 set up once for the fingerprint layers (SPEC §1: relu1_2, relu2_1, relu2_2, relu3_1; α ∈ {2, 4}); turns
+/// VGG19 set up once for the fingerprint layers (docs/method.md §1: relu1_2, relu2_1, relu2_2, relu3_1; α ∈ {2, 4}); turns
 /// image files into <see cref="FingerprintMatrices"/> for the pictures. Shared by <c>visualize</c> and the report.
 /// </summary>
 internal sealed class FingerprintSource(VggWeights weights, Device device) : IDisposable

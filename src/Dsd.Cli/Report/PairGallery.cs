@@ -5,7 +5,7 @@ namespace Dsd.Cli.Report;
 
 /// <summary>
 /// The worst and best pairs by one metric, each shown as reference and distorted thumbnails beside the heatmaps of
-/// DSD_α^l(dist) − DSD_α^l(ref): the per-layer, per-α differences whose mean |·| D_DSD adds up (SPEC §2).
+/// DSD_α^l(dist) − DSD_α^l(ref): the per-layer, per-α differences whose mean |·| D_DSD adds up (docs/method.md §2).
 /// </summary>
 internal static class PairGallery
 {

@@ -48,7 +48,7 @@ public class VisualizeCommandTests
         Assert.False(File.Exists(Path.Combine(output, "d-broken.heatmaps.png")));
         Assert.Empty(Directory.GetFiles(output, "*.tmp"));
 
-        // The CSV holds exactly what the library computes for each image: mean |DSD_α^l| (SPEC §1).
+        // The CSV holds exactly what the library computes for each image: mean |DSD_α^l| (docs/method.md §1).
         var lines = File.ReadAllLines(Path.Combine(output, "fingerprints.csv"));
         Assert.Equal("image,alpha,layer,mean_abs_dsd", lines[0]);
         Assert.Equal(1 + 3 * 8, lines.Length);

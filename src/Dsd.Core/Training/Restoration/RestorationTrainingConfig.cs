@@ -133,6 +133,17 @@ public sealed record RestorationTrainingConfig
     public IReadOnlyList<(MetricEntry Loss, double Weight)> LossWeights() =>
         MetricCatalog.Losses.Select(e => (e, (double)WeightFields[e.ConfigKey].GetValue(this)!)).ToList();
 
+    /// <summary>A copy with the catalogue loss <paramref name="name"/> at <paramref name="weight"/>.</summary>
+    /// <exception cref="DsdException">Not a catalogue loss (Usage, with the names that are).</exception>
+    public RestorationTrainingConfig WithLossWeight(string name, double weight)
+    {
+        var entry = MetricCatalog.Losses.FirstOrDefault(e => e.Name == name)
+            ?? throw new DsdException(DsdErrorKind.Usage, $"unknown loss '{name}'" + NameSuggestions.Hint(name, MetricCatalog.Losses.Select(e => e.Name)));
+        var copy = this with { };
+        WeightFields[entry.ConfigKey].SetValue(copy, weight);
+        return copy;
+    }
+
     /// <summary>The loss terms with a positive weight.</summary>
     public IReadOnlyList<(MetricEntry Loss, double Weight)> ActiveLosses() => LossWeights().Where(l => l.Weight > 0).ToList();
 

@@ -1,0 +1,163 @@
+using System.CommandLine;
+using System.Globalization;
+using Dsd.Cli.Pictures;
+using Dsd.Experiments;
+using Dsd.Features;
+using Dsd.Networks;
+using Dsd.Quality;
+using Spectre.Console;
+
+namespace Dsd.Cli.Commands;
+
+/// <summary>
+/// <c>dsd compare-losses --train DIR --val DIR</c>: the loss comparison (docs/method.md §6, Fig. 13). Writes <c>runs/NAME/</c>
+/// (checkpoints and logs of each run), <c>metrics.csv</c> and <c>grid.png</c>; running it again resumes.
+/// </summary>
+internal static class CompareLossesCommand
+{
+    public static Command Create()
+    {
+        var train = new Option<string>("--train") { Description = "Training folder (HR/+LR/, *_HR/*_LR pairs, or HR images only)", Required = true, HelpName = "DIR" };
+        var val = new Option<string>("--val") { Description = "Validation folder: the images of the table and the grid", Required = true, HelpName = "DIR" };
+        var output = new Option<string>("--out") { Description = "Output folder; an existing one is resumed", DefaultValueFactory = _ => "compare-losses", HelpName = "DIR" };
+        var losses = new Option<string>("--losses")
+        {
+            Description = $"Losses to compare, each added to L1 ({string.Join(", ", ComparisonLosses.Names)}; l1 = L1 alone)",
+            DefaultValueFactory = _ => string.Join(",", ComparisonLosses.Default), HelpName = "LIST",
+        };
+        var weights = new Option<string?>("--weights")
+        {
+            Description = "Loss weights NAME=W replacing the defaults ("
+                + string.Join(", ", ComparisonLosses.DefaultWeights.Where(kv => kv.Key != "l1").Select(kv => $"{kv.Key}={kv.Value.ToString(CultureInfo.InvariantCulture)}")) + ")",
+            HelpName = "LIST",
+        };
+        var steps = new Option<int>("--steps") { Description = "Training steps of every loss's run", DefaultValueFactory = _ => 300, HelpName = "N" };
+        var pretrain = new Option<int>("--pretrain-steps") { Description = "Steps of a shared L1 stage every run starts from (0: none)", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var init = new Option<string?>("--init") { Description = "Start every run from these weights instead (e.g. a PSNR-stage checkpoint)", HelpName = "CKPT" };
+        var blocks = new Option<int>("--blocks") { Description = "Residual blocks of xSRResNet (5: the paper's light network)", DefaultValueFactory = _ => 5, HelpName = "N" };
+        var batch = new Option<int>("--batch-size") { Description = "Patches per batch", DefaultValueFactory = _ => 8, HelpName = "N" };
+        var crop = new Option<int>("--crop") { Description = "LR patch side", DefaultValueFactory = _ => 24, HelpName = "N" };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 2e-4, HelpName = "X" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the init and of every batch, shared by all runs", DefaultValueFactory = _ => 0, HelpName = "N" };
+        var saveEvery = new Option<int>("--save-every") { Description = "Checkpoint every N steps (how much an interruption can lose)", DefaultValueFactory = _ => 25, HelpName = "N" };
+        var gridImages = new Option<int>("--grid-images") { Description = "Validation images shown in the grid", DefaultValueFactory = _ => 3, HelpName = "N" };
+        var gridCrop = new Option<int>("--grid-crop") { Description = "Side of the centred crop shown per image, in output pixels", DefaultValueFactory = _ => 96, HelpName = "N" };
+        var device = CommonOptions.Device();
+
+        var command = new Command("compare-losses",
+            "Loss comparison (docs/method.md §6): the 5-block xSRResNet trained from the same start, on the same batches, with L1 plus each loss; then a "
+            + "metrics table (PSNR-Y, SSIM, DSD, noref-dsd) and a grid of crops. Resumable: finished runs are skipped, an interrupted one continues.\n\n"
+            + "Example:\n  dsd compare-losses --train sr-benchmarks/BSD100/x4 --val sr-benchmarks/Set5/x4 --pretrain-steps 300 --steps 300 --out cmp/")
+        {
+            train, val, output, losses, weights, steps, pretrain, init, blocks, batch, crop, lr, seed, saveEvery, gridImages, gridCrop, device, VggWeightsOption.Create(),
+        };
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            var options = new LossComparisonOptions
+            {
+                Train = parse.GetValue(train)!,
+                Val = parse.GetValue(val)!,
+                Out = parse.GetValue(output)!,
+                Losses = CommonOptions.ParseList(parse.GetValue(losses)!),
+                Weights = ParseWeights(parse.GetValue(weights)),
+                Steps = parse.GetValue(steps),
+                PretrainSteps = parse.GetValue(pretrain),
+                Init = parse.GetValue(init),
+                Blocks = parse.GetValue(blocks),
+                BatchSize = parse.GetValue(batch),
+                Crop = parse.GetValue(crop),
+                Lr = parse.GetValue(lr),
+                Seed = parse.GetValue(seed),
+                SaveEvery = parse.GetValue(saveEvery),
+                Device = parse.GetValue(device)!,
+            };
+            var dev = CommonOptions.ParseDevice(options.Device);
+            var comparison = new LossComparison(options);
+            var runs = comparison.Plan();
+            if (!Directory.Exists(options.Val)) throw new DsdException(DsdErrorKind.InvalidInput, $"{options.Val}: no such folder");
+            // The deepest layer any compared loss (or the report's DSD and noref-dsd) reads decides which weights are needed.
+            var deepest = Math.Max(LossComparisonReport.Layers.Max(Vgg19Layers.IndexOf), runs.Max(r =>
+                MetricCatalog.DeepestVggIndex(r.Config.ActiveLosses().Select(l => l.Loss), r.Config.LossOptions(null, TorchSharp.torch.CPU))));
+            using var vggWeights = VggWeightsOption.Load(parse, deepest);
+
+            using var interrupt = new TrainingInterrupt();
+            var total = runs.Sum(r => (long)r.Config.Steps);
+            var before = runs.ToDictionary(r => r.Name, r => runs.TakeWhile(o => o != r).Sum(o => (long)o.Config.Steps));
+            var finished = StepProgress.Run("training", total, report =>
+                comparison.Train(vggWeights,
+                    p => report(before[p.Run] + p.Step, $"{p.Run} {p.Step}/{p.Steps}  loss {p.Loss:G4}"),
+                    CliRunner.Info, interrupt.Token));
+            if (!finished)
+            {
+                CliRunner.Info($"interrupted; checkpoints are in {options.Out}/runs; run the same command again to resume");
+                return 130;
+            }
+            Report(parse, options, runs, vggWeights, dev, parse.GetValue(gridImages), parse.GetValue(gridCrop));
+            return 0;
+        }));
+        return command;
+    }
+
+    static Dictionary<string, double> ParseWeights(string? text)
+    {
+        var result = new Dictionary<string, double>();
+        if (text is null) return result;
+        foreach (var part in CommonOptions.ParseList(text))
+        {
+            var kv = part.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (kv.Length != 2 || !double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var w) || !(w >= 0))
+                throw new DsdException(DsdErrorKind.InvalidInput, $"--weights: '{part}' is not NAME=WEIGHT with a weight ≥ 0 (e.g. style=50)");
+            result[kv[0]] = w;
+        }
+        return result;
+    }
+
+    static void Report(ParseResult parse, LossComparisonOptions options, IReadOnlyList<ComparisonRun> runs, Weights.VggWeights weights, TorchSharp.torch.Device device, int gridImages, int gridCrop)
+    {
+        using var vgg = new Vgg19Features(LossComparisonReport.Layers, weights, device);
+        var psiPath = ShippedRegressors.PathFor(4);
+        using var psi = psiPath is null ? null : NoReferenceRegressor.FromFile(psiPath, device);
+        var noReference = psi is null ? null : new NoReferenceDsd(psi, vgg, 4);
+        if (noReference is null) CliRunner.Warn("no shipped psi for α = 4 found: the table has no noref-dsd column");
+        var report = new LossComparisonReport(vgg, noReference, device);
+        var methods = runs.Select(r => (r.Name == "pretrain" ? "pretrain (L1)" : r.Name, r.Weights, (long)r.Config.Steps, r.Config.Blocks)).ToList();
+        var pairs = Training.Restoration.TrainingPairs.Find(options.Val, Restoration.RestorationTask.SuperResolution).Count;
+        var (table, crops) = StepProgress.Run("scoring", pairs, progress =>
+        {
+            var done = 0;
+            return report.Evaluate(methods, options.Val, gridImages, gridCrop, name => progress(done++, name));
+        });
+        using (crops)
+        {
+            var csvPath = Path.Combine(options.Out, "metrics.csv");
+            using (var csv = new CsvTable(csvPath, "method", "steps", "weight", "psnr_y", "ssim", "dsd", "noref_dsd"))
+                foreach (var row in table)
+                    csv.Row(row.Method, row.Steps, WeightColumn(options, row.Method), row.PsnrY, row.Ssim, row.Dsd, row.NoReferenceDsd);
+            var gridPath = Path.Combine(options.Out, "grid.png");
+            var (bitmap, _) = LabelledGrid.Render(crops.Methods, crops.Images, crops.Crops, cellHeight: Math.Min(2 * gridCrop, 256), pixelated: true,
+                title: $"{options.Blocks}-block xSRResNet, L1 + each loss, {options.Steps} steps" + (options.PretrainSteps > 0 ? $" after {options.PretrainSteps} L1 steps" : ""));
+            using (bitmap) TensorBitmap.SavePng(bitmap, gridPath);
+            Print(table, options);
+            CliRunner.Info($"wrote {csvPath} and {gridPath}");
+        }
+    }
+
+    static string WeightColumn(LossComparisonOptions options, string method) =>
+        ComparisonLosses.Names.Contains(method) ? options.WeightOf(method).ToString(CultureInfo.InvariantCulture) : "";
+
+    static void Print(IReadOnlyList<MethodScores> table, LossComparisonOptions options)
+    {
+        var t = new Table().Title($"validation: {Markup.Escape(options.Val)}").AddColumn("method").AddColumn(new TableColumn("steps").RightAligned())
+            .AddColumn(new TableColumn("PSNR-Y ↑").RightAligned()).AddColumn(new TableColumn("SSIM ↑").RightAligned()).AddColumn(new TableColumn("DSD ↓").RightAligned());
+        var noref = table.Any(r => r.NoReferenceDsd is not null);
+        if (noref) t.AddColumn(new TableColumn("noref-dsd ↓").RightAligned());
+        static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+        foreach (var r in table)
+        {
+            var cells = new List<string> { Markup.Escape(r.Method), r.Steps > 0 ? r.Steps.ToString(CultureInfo.InvariantCulture) : "", F(r.PsnrY, "F2"), F(r.Ssim, "F4"), F(r.Dsd, "G4") };
+            if (noref) cells.Add(r.NoReferenceDsd is { } q ? F(q, "G4") : "");
+            t.AddRow(cells.ToArray());
+        }
+        CliRunner.Stdout.Write(t);
+    }
+}
