@@ -45,7 +45,7 @@ internal static class CompareLossesCommand
         var device = CommonOptions.Device();
 
         var command = new Command("compare-losses",
-            "Loss comparison (docs/method.md §6): the 5-block xSRResNet trained from the same start, on the same batches, with L1 plus each loss; then a "
+            "Loss comparison (the paper's supplementary experiment): the 5-block xSRResNet trained from the same start, on the same batches, with L1 plus each loss; then a "
             + "metrics table (PSNR-Y, SSIM, DSD, noref-dsd) and a grid of crops. Resumable: finished runs are skipped, an interrupted one continues.\n\n"
             + "Example:\n  dsd compare-losses --train sr-benchmarks/BSD100/x4 --val sr-benchmarks/Set5/x4 --pretrain-steps 300 --steps 300 --out cmp/")
         {

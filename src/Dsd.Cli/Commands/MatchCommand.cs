@@ -42,7 +42,7 @@ internal static class MatchCommand
         var device = CommonOptions.Device();
 
         var command = new Command("match",
-            "Fingerprint matching (docs/method.md §6): optimise the pixels of A so that its DSD between scales matches B's; with --compare style, "
+            "Fingerprint matching (the paper's experiment): optimise the pixels of A so that its DSD between scales matches B's; with --compare style, "
             + "the same on Gram matrices. Writes the results, a labelled grid.png and loss.csv (one row per step). Ctrl+C keeps what is done.\n\n"
             + "Example:\n  dsd match --content photos/chelsea.png --reference photos/gravel.png --compare style --steps 300 --max-side 256 --out match/")
         {

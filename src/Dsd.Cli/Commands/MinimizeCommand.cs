@@ -30,7 +30,7 @@ internal static class MinimizeCommand
         var device = CommonOptions.Device();
 
         var command = new Command("minimize",
-            "DSD minimisation (docs/method.md §6): gradient descent on ‖DSD_α(x)‖₁ (sum over layers of the mean |entry|) starting from an image, saving the "
+            "DSD minimisation (the paper's experiment): gradient descent on ‖DSD_α(x)‖₁ (sum over layers of the mean |entry|) starting from an image, saving the "
             + "images at the listed steps, steps.csv, a plot of ‖DSD‖₁ and of the distance to the start, and a summary with PSNR-Y and noref-dsd "
             + "against the start. Ctrl+C keeps what is done.\n\n"
             + "Example:\n  dsd minimize --image baboon_ESRGAN.png --alpha 4 --steps 500,5000 --out minimize/")
