@@ -2,6 +2,7 @@
 //   Dsd.Bench item <name> [--threads N] [--runs R] [--warmup W] [--weights F] [--data D] [--cache C] [--pairs P] [--precision fp32|bf16]
 //   Dsd.Bench prepare [--cache C] [--data D]      makes the distorted 2K copies (bicubic ↓4↑4) once
 //   Dsd.Bench list                               item names
+//   Dsd.Bench make-samples PHOTO FOLDER          the distorted copies under samples/ (README)
 // bench/run drives it together with the PyTorch twin (bench/pytorch/dsd_bench.py).
 using System.Diagnostics;
 using System.Globalization;
@@ -27,6 +28,9 @@ switch (opts.Command)
         return 0;
     case "make-large": // Dsd.Bench make-large SOURCE MEGAPIXELS OUT.png
         LargeImages.Make(args[1], double.Parse(args[2], CultureInfo.InvariantCulture), args[3]);
+        return 0;
+    case "make-samples": // Dsd.Bench make-samples PHOTO FOLDER (README's samples/distorted)
+        SampleImages.Make(args[1], args[2]);
         return 0;
     case "item":
         torch.set_num_threads(opts.Threads);
@@ -61,7 +65,7 @@ namespace Dsd.Bench
         public static Options Parse(string[] args)
         {
             var o = new Options { Command = args.Length > 0 ? args[0] : "" };
-            if (o.Command == "make-large") return o;
+            if (o.Command is "make-large" or "make-samples") return o;
             var i = 1;
             if (o.Command == "item") o.Item = args.Length > 1 ? args[i++] : throw new ArgumentException("item name missing");
             for (; i < args.Length; i++)
