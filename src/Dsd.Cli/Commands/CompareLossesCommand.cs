@@ -106,7 +106,7 @@ internal static class CompareLossesCommand
         {
             var kv = part.Split('=', 2, StringSplitOptions.TrimEntries);
             if (kv.Length != 2 || !double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var w) || !(w >= 0))
-                throw new DsdException(DsdErrorKind.InvalidInput, $"--weights: '{part}' is not NAME=WEIGHT with a weight ≥ 0 (e.g. style=50)");
+                throw new DsdException(DsdErrorKind.Usage, $"--weights: '{part}' is not NAME=WEIGHT with a weight ≥ 0 (e.g. style=50)");
             result[kv[0]] = w;
         }
         return result;

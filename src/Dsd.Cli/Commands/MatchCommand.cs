@@ -62,7 +62,7 @@ internal static class MatchCommand
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             var outDir = parse.GetValue(output)!;
             var side = parse.GetValue(maxSide);
-            if (side < 0) throw new DsdException(DsdErrorKind.InvalidInput, "--max-side: must be ≥ 0");
+            if (side < 0) throw new DsdException(DsdErrorKind.Usage, "--max-side: must be ≥ 0");
             using var scope = NewDisposeScope();
             var a = Fit(ImageIo.Load(parse.GetValue(content)!, dev), side);
             var b = Fit(ImageIo.Load(parse.GetValue(reference)!, dev), side);

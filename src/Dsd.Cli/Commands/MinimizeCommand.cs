@@ -105,13 +105,13 @@ internal static class MinimizeCommand
         var result = new List<int>();
         foreach (var part in CommonOptions.ParseList(text))
             result.Add(int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n
-                : throw new DsdException(DsdErrorKind.InvalidInput, $"--steps: '{part}' is not a positive step count"));
+                : throw new DsdException(DsdErrorKind.Usage, $"--steps: '{part}' is not a positive step count"));
         return result.Distinct().Order().ToList();
     }
 
     static Tensor Crop(Tensor image, int side)
     {
-        if (side < 0) throw new DsdException(DsdErrorKind.InvalidInput, "--crop: must be ≥ 0");
+        if (side < 0) throw new DsdException(DsdErrorKind.Usage, "--crop: must be ≥ 0");
         var (h, w) = (image.shape[2], image.shape[3]);
         if (side == 0 || (side >= h && side >= w)) return image;
         var (sh, sw) = (Math.Min(side, h), Math.Min(side, w));

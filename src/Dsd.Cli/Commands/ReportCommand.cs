@@ -30,8 +30,8 @@ internal static class ReportCommand
             var files = parse.GetValue(inputs)!;
             var names = parse.GetValue(labels) is { } text ? CommonOptions.ParseList(text) : DefaultLabels(files);
             if (names.Count != files.Length)
-                throw new DsdException(DsdErrorKind.InvalidInput, $"--labels: {names.Count} names for {files.Length} result files");
-            if (parse.GetValue(pairs) < 1) throw new DsdException(DsdErrorKind.InvalidInput, "--pairs: must be at least 1");
+                throw new DsdException(DsdErrorKind.Usage, $"--labels: {names.Count} names for {files.Length} result files");
+            if (parse.GetValue(pairs) < 1) throw new DsdException(DsdErrorKind.Usage, "--pairs: must be at least 1");
             var results = files.Select((f, i) => ScoreResults.Load(f, names[i])).ToList();
             var options = new HtmlReportOptions(parse.GetValue(metric), parse.GetValue(pairs), parse.GetValue(title)!);
             var outPath = parse.GetValue(html)!;

@@ -92,7 +92,7 @@ internal static class TrainRegressorCommand
             if (given.Count > 0) CliRunner.Warn($"--resume takes its settings from the checkpoint; ignoring {string.Join(", ", given)}");
             return (parse.GetValue(o.Resume) ?? parse.GetValue(o.Out)!, null);
         }
-        var data = parse.GetValue(o.Data) ?? throw new DsdException(DsdErrorKind.InvalidInput, "--data: required (the folders of training images)");
+        var data = parse.GetValue(o.Data) ?? throw new DsdException(DsdErrorKind.Usage, "--data: required (the folders of training images)");
         var config = new RegressorTrainingConfig
         {
             Data = CommonOptions.ParseList(data),

@@ -49,7 +49,7 @@ internal static class PairGallery
         if (requested is null) return metrics.FirstOrDefault(m => m.Name == "dsd") ?? metrics.FirstOrDefault()
             ?? throw new DsdException(DsdErrorKind.InvalidInput, "the results hold no metric");
         return metrics.FirstOrDefault(m => m.Name == requested)
-            ?? throw new DsdException(DsdErrorKind.InvalidInput, $"--metric: '{requested}' is not in the results (they hold {string.Join(", ", metrics.Select(m => m.Name))})");
+            ?? throw new DsdException(DsdErrorKind.Usage, $"--metric: '{requested}' is not in the results (they hold {string.Join(", ", metrics.Select(m => m.Name))})");
     }
 
     static void Card(StringBuilder html, string title, string kind, (ScoreResults Results, ReportRow Row) item,

@@ -26,10 +26,10 @@ public sealed record MinimizationOptions
     public void Validate()
     {
         if (SaveSteps.Count == 0 || SaveSteps.Any(s => s < 1))
-            throw new DsdException(DsdErrorKind.InvalidInput, "steps: at least one positive step to save is required");
-        if (!(Alpha > 1)) throw new DsdException(DsdErrorKind.InvalidInput, $"alpha: {Alpha} (must be > 1)");
-        if (!(LearningRate > 0)) throw new DsdException(DsdErrorKind.InvalidInput, $"learning rate: {LearningRate} (must be > 0)");
-        if (Layers.Count == 0) throw new DsdException(DsdErrorKind.InvalidInput, "at least one VGG layer is required");
+            throw new DsdException(DsdErrorKind.Usage, "steps: at least one positive step to save is required");
+        if (!(Alpha > 1)) throw new DsdException(DsdErrorKind.Usage, $"alpha: {Alpha} (must be > 1)");
+        if (!(LearningRate > 0)) throw new DsdException(DsdErrorKind.Usage, $"learning rate: {LearningRate} (must be > 0)");
+        if (Layers.Count == 0) throw new DsdException(DsdErrorKind.Usage, "at least one VGG layer is required");
     }
 }
 

@@ -33,10 +33,10 @@ public sealed record MatchingOptions
 
     public void Validate()
     {
-        if (Steps < 0) throw new DsdException(DsdErrorKind.InvalidInput, $"steps: {Steps} (must be ≥ 0)");
-        if (!(LearningRate > 0)) throw new DsdException(DsdErrorKind.InvalidInput, $"learning rate: {LearningRate} (must be > 0)");
-        if (Pairs.Count == 0) throw new DsdException(DsdErrorKind.InvalidInput, "at least one scale pair is required");
-        if (Layers.Count == 0) throw new DsdException(DsdErrorKind.InvalidInput, "at least one VGG layer is required");
+        if (Steps < 0) throw new DsdException(DsdErrorKind.Usage, $"steps: {Steps} (must be ≥ 0)");
+        if (!(LearningRate > 0)) throw new DsdException(DsdErrorKind.Usage, $"learning rate: {LearningRate} (must be > 0)");
+        if (Pairs.Count == 0) throw new DsdException(DsdErrorKind.Usage, "at least one scale pair is required");
+        if (Layers.Count == 0) throw new DsdException(DsdErrorKind.Usage, "at least one VGG layer is required");
     }
 }
 

@@ -50,17 +50,17 @@ public sealed record LossComparisonOptions
     public double WeightOf(string loss) =>
         Weights.TryGetValue(loss, out var w) ? w
         : ComparisonLosses.DefaultWeights.TryGetValue(loss, out var d) ? d
-        : throw new DsdException(DsdErrorKind.InvalidInput, $"unknown loss '{loss}' (available: {string.Join(", ", ComparisonLosses.Names)})");
+        : throw new DsdException(DsdErrorKind.Usage, $"unknown loss '{loss}' (available: {string.Join(", ", ComparisonLosses.Names)})");
 
     public void Validate()
     {
-        if (Losses.Count == 0) throw new DsdException(DsdErrorKind.InvalidInput, "losses: at least one loss is required");
+        if (Losses.Count == 0) throw new DsdException(DsdErrorKind.Usage, "losses: at least one loss is required");
         foreach (var loss in Losses.Concat(Weights.Keys))
             if (!ComparisonLosses.Names.Contains(loss))
-                throw new DsdException(DsdErrorKind.InvalidInput, $"unknown loss '{loss}' (available: {string.Join(", ", ComparisonLosses.Names)})");
-        if (Losses.Distinct().Count() != Losses.Count) throw new DsdException(DsdErrorKind.InvalidInput, "losses: a loss is listed twice");
-        if (Steps < 1 || PretrainSteps < 0 || SaveEvery < 1) throw new DsdException(DsdErrorKind.InvalidInput, "steps and save-every must be positive, pretrain steps ≥ 0");
-        if (PretrainSteps > 0 && Init is not null) throw new DsdException(DsdErrorKind.InvalidInput, "give either an init checkpoint or pretraining steps, not both");
+                throw new DsdException(DsdErrorKind.Usage, $"unknown loss '{loss}' (available: {string.Join(", ", ComparisonLosses.Names)})");
+        if (Losses.Distinct().Count() != Losses.Count) throw new DsdException(DsdErrorKind.Usage, "losses: a loss is listed twice");
+        if (Steps < 1 || PretrainSteps < 0 || SaveEvery < 1) throw new DsdException(DsdErrorKind.Usage, "steps and save-every must be positive, pretrain steps ≥ 0");
+        if (PretrainSteps > 0 && Init is not null) throw new DsdException(DsdErrorKind.Usage, "give either an init checkpoint or pretraining steps, not both");
         if (Init is not null && !File.Exists(CheckpointFiles.WeightsPathOf(Init)))
             throw new DsdException(DsdErrorKind.InvalidInput, $"{Init}: init checkpoint not found");
     }

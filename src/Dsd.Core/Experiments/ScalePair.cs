@@ -23,11 +23,11 @@ public sealed record ScalePair(double Fine, double Coarse)
                 || !double.TryParse(ends[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var fine)
                 || !double.TryParse(ends[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var coarse)
                 || !(fine >= 1) || !(coarse > fine))
-                throw new DsdException(DsdErrorKind.InvalidInput,
+                throw new DsdException(DsdErrorKind.Usage,
                     $"{optionName}: '{part}' is not a scale pair FINE-COARSE with 1 ≤ FINE < COARSE (e.g. 1-2 or 2-4)");
             pairs.Add(new ScalePair(fine, coarse));
         }
-        if (pairs.Count == 0) throw new DsdException(DsdErrorKind.InvalidInput, $"{optionName}: at least one scale pair is required");
+        if (pairs.Count == 0) throw new DsdException(DsdErrorKind.Usage, $"{optionName}: at least one scale pair is required");
         return pairs;
     }
 

@@ -63,14 +63,17 @@ public class ExperimentInterruptTests
     }
 
     [Fact]
-    public void MissingImageIsAnInputErrorNamingTheFile()
+    public void MissingImageIsAnInputErrorNamingTheFileAndABadStepListAUsageError()
     {
         var missing = Path.Combine(Path.GetTempPath(), "dsd-no-such-image.png");
         var (code, _, err) = CliHarness.Run("match", "--content", missing, "--reference", missing, "--vgg-weights", CliHarness.GoldenWeights);
         Assert.Equal(2, code);
         Assert.Contains("dsd-no-such-image.png", err);
         (code, _, err) = CliHarness.Run("minimize", "--image", missing, "--steps", "0", "--vgg-weights", CliHarness.GoldenWeights);
-        Assert.Equal(2, code);
+        Assert.Equal(1, code);
         Assert.Contains("'0'", err);
+        (code, _, err) = CliHarness.Run("match", "--content", missing, "--reference", missing, "--pairs", "2-1");
+        Assert.Equal(1, code);
+        Assert.Contains("--pairs", err);
     }
 }

@@ -26,10 +26,10 @@ public class TrainCommandTests
     }
 
     [Fact]
-    public void MissingDataIsAnInputError()
+    public void MissingDataIsAUsageError()
     {
         var (code, _, err) = CliHarness.Run("train", "regressor", "--vgg-weights", CliHarness.GoldenWeights, "--out", Path.GetTempPath());
-        Assert.Equal(2, code);
+        Assert.Equal(1, code);
         Assert.Contains("--data", err);
     }
 

@@ -88,5 +88,5 @@ public sealed record RegressorTrainingConfig
         if (Data.Count == 0) Fail("data", "at least one folder is required");
     }
 
-    static void Fail(string name, string what) => throw new DsdException(DsdErrorKind.InvalidInput, $"--{name}: {what}");
+    static void Fail(string name, string what) => throw new DsdException(DsdErrorKind.Usage, $"--{name}: {what}");
 }
