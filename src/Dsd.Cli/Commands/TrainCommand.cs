@@ -65,7 +65,7 @@ internal static class TrainCommand
 
     public static Command Create()
     {
-        var command = new Command("train", "Train a restoration network with L1 / perceptual / DSD losses (the paper's recipe), or psi, the no-reference regressor (docs/method.md §3)");
+        var command = new Command("train", "Train a restoration network with L1 / perceptual / DSD losses (the paper's recipe), or psi, the regressor of the no-reference measure");
         command.Subcommands.Add(Task(RestorationTask.SuperResolution, "Train the ×4 super-resolution network (xSRResNet); Ctrl+C saves a checkpoint"));
         command.Subcommands.Add(Task(RestorationTask.Deblur, "Train the deblurring network; Ctrl+C saves a checkpoint"));
         command.Subcommands.Add(TrainRegressorCommand.Create());

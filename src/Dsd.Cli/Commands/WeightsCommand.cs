@@ -11,7 +11,7 @@ internal static class WeightsCommand
     {
         var command = new Command("weights",
             "Manage the ImageNet-pretrained VGG19 weights (torchvision's vgg19-dcbb9e9d.pth). They are looked up in this order: "
-            + $"--vgg-weights PATH, ${VggWeightsOptions.WeightsVariable}, then $DSD_HOME/{VggWeightStore.CacheFileName} (DSD_HOME defaults to ~/.cache/dsd).");
+            + $"--vgg-weights PATH, ${VggWeightsOptions.WeightsVariable}, then $DSD_HOME/{VggWeightStore.CacheFileName} (DSD_HOME defaults to ~/.cache/dsd), then the conv1_1…conv3_1 subset built into dsd (enough for every layer up to relu3_1).");
         command.Subcommands.Add(Fetch());
         command.Subcommands.Add(Import());
         command.Subcommands.Add(List());
