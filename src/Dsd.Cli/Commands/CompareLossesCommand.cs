@@ -151,7 +151,7 @@ internal static class CompareLossesCommand
             .AddColumn(new TableColumn("PSNR-Y ↑").RightAligned()).AddColumn(new TableColumn("SSIM ↑").RightAligned()).AddColumn(new TableColumn("DSD ↓").RightAligned());
         var noref = table.Any(r => r.NoReferenceDsd is not null);
         if (noref) t.AddColumn(new TableColumn("noref-dsd ↓").RightAligned());
-        static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+        static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : CsvTable.Format(v); // "inf" as everywhere
         foreach (var r in table)
         {
             var cells = new List<string> { Markup.Escape(r.Method), r.Steps > 0 ? r.Steps.ToString(CultureInfo.InvariantCulture) : "", F(r.PsnrY, "F2"), F(r.Ssim, "F4"), F(r.Dsd, "G4") };
