@@ -17,85 +17,99 @@ internal static class CompareLossesCommand
 {
     public static Command Create()
     {
-        var train = new Option<string>("--train") { Description = "Training folder (HR/+LR/, *_HR/*_LR pairs, or HR images only)", Required = true, HelpName = "DIR" };
-        var val = new Option<string>("--val") { Description = "Validation folder: the images of the table and the grid", Required = true, HelpName = "DIR" };
-        var output = new Option<string>("--out") { Description = "Output folder; an existing one is resumed", DefaultValueFactory = _ => "compare-losses", HelpName = "DIR" };
-        var losses = new Option<string>("--losses")
+        var o = new CompareOptions();
+        var command = new Command("compare-losses",
+            "Loss comparison (the paper's supplementary experiment): the 5-block xSRResNet trained from the same start, on the same batches, with L1 plus each loss; then a "
+            + "metrics table (PSNR-Y, SSIM, DSD, noref-dsd) and a grid of crops. Resumable: finished runs are skipped, an interrupted one continues.\n\n"
+            + "Example:\n  dsd compare-losses --train sr-benchmarks/BSD100/x4 --val sr-benchmarks/Set5/x4 --pretrain-steps 300 --steps 300 --out cmp/");
+        foreach (var option in o.All) command.Options.Add(option);
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            var options = Parse(parse, o);
+            var comparison = new LossComparison(options);
+            var runs = comparison.Plan();
+            if (!Directory.Exists(options.Val)) throw new DsdException(DsdErrorKind.InvalidInput, $"{options.Val}: no such folder");
+            using var vggWeights = VggWeightsOption.Load(parse, DeepestLayer(runs));
+            if (!Train(comparison, runs, vggWeights))
+            {
+                CliRunner.Info($"interrupted; checkpoints are in {options.Out}/runs; run the same command again to resume");
+                return CliRunner.Interrupted;
+            }
+            Report(options, runs, vggWeights, CommonOptions.ParseDevice(options.Device), parse.GetValue(o.GridImages), parse.GetValue(o.GridCrop));
+            return CliRunner.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>Every option of the command, defined once.</summary>
+    sealed class CompareOptions
+    {
+        public readonly Option<string> Train = new("--train") { Description = "Training folder (HR/+LR/, *_HR/*_LR pairs, or HR images only)", Required = true, HelpName = "DIR" };
+        public readonly Option<string> Val = new("--val") { Description = "Validation folder: the images of the table and the grid", Required = true, HelpName = "DIR" };
+        public readonly Option<string> Out = new("--out") { Description = "Output folder; an existing one is resumed", DefaultValueFactory = _ => "compare-losses", HelpName = "DIR" };
+        public readonly Option<string> Losses = new("--losses")
         {
             Description = $"Losses to compare, each added to L1 ({string.Join(", ", ComparisonLosses.Names)}; l1 = L1 alone)",
             DefaultValueFactory = _ => string.Join(",", ComparisonLosses.Default), HelpName = "LIST",
         };
-        var weights = new Option<string?>("--weights")
+        public readonly Option<string?> Weights = new("--weights")
         {
             Description = "Loss weights NAME=W replacing the defaults ("
                 + string.Join(", ", ComparisonLosses.DefaultWeights.Where(kv => kv.Key != "l1").Select(kv => $"{kv.Key}={kv.Value.ToString(CultureInfo.InvariantCulture)}")) + ")",
             HelpName = "LIST",
         };
-        var steps = new Option<int>("--steps") { Description = "Training steps of every loss's run", DefaultValueFactory = _ => 300, HelpName = "N" };
-        var pretrain = new Option<int>("--pretrain-steps") { Description = "Steps of a shared L1 stage every run starts from (0: none)", DefaultValueFactory = _ => 0, HelpName = "N" };
-        var init = new Option<string?>("--init") { Description = "Start every run from these weights instead (e.g. a PSNR-stage checkpoint)", HelpName = "CKPT" };
-        var blocks = new Option<int>("--blocks") { Description = "Residual blocks of xSRResNet (5: the paper's light network)", DefaultValueFactory = _ => 5, HelpName = "N" };
-        var batch = new Option<int>("--batch-size") { Description = "Patches per batch", DefaultValueFactory = _ => 8, HelpName = "N" };
-        var crop = new Option<int>("--crop") { Description = "LR patch side", DefaultValueFactory = _ => 24, HelpName = "N" };
-        var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 2e-4, HelpName = "X" };
-        var seed = new Option<int>("--seed") { Description = "Seed of the init and of every batch, shared by all runs", DefaultValueFactory = _ => 0, HelpName = "N" };
-        var saveEvery = new Option<int>("--save-every") { Description = "Checkpoint every N steps (how much an interruption can lose)", DefaultValueFactory = _ => 25, HelpName = "N" };
-        var gridImages = new Option<int>("--grid-images") { Description = "Validation images shown in the grid", DefaultValueFactory = _ => 3, HelpName = "N" };
-        var gridCrop = new Option<int>("--grid-crop") { Description = "Side of the centred crop shown per image, in output pixels", DefaultValueFactory = _ => 96, HelpName = "N" };
-        var device = CommonOptions.Device();
+        public readonly Option<int> Steps = new("--steps") { Description = "Training steps of every loss's run", DefaultValueFactory = _ => 300, HelpName = "N" };
+        public readonly Option<int> Pretrain = new("--pretrain-steps") { Description = "Steps of a shared L1 stage every run starts from (0: none)", DefaultValueFactory = _ => 0, HelpName = "N" };
+        public readonly Option<string?> Init = new("--init") { Description = "Start every run from these weights instead (e.g. a PSNR-stage checkpoint)", HelpName = "CKPT" };
+        public readonly Option<int> Blocks = new("--blocks") { Description = "Residual blocks of xSRResNet (5: the paper's light network)", DefaultValueFactory = _ => 5, HelpName = "N" };
+        public readonly Option<int> BatchSize = new("--batch-size") { Description = "Patches per batch", DefaultValueFactory = _ => 8, HelpName = "N" };
+        public readonly Option<int> Crop = new("--crop") { Description = "LR patch side", DefaultValueFactory = _ => 24, HelpName = "N" };
+        public readonly Option<double> Lr = new("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 2e-4, HelpName = "X" };
+        public readonly Option<int> Seed = new("--seed") { Description = "Seed of the init and of every batch, shared by all runs", DefaultValueFactory = _ => 0, HelpName = "N" };
+        public readonly Option<int> SaveEvery = new("--save-every") { Description = "Checkpoint every N steps (how much an interruption can lose)", DefaultValueFactory = _ => 25, HelpName = "N" };
+        public readonly Option<int> GridImages = new("--grid-images") { Description = "Validation images shown in the grid", DefaultValueFactory = _ => 3, HelpName = "N" };
+        public readonly Option<int> GridCrop = new("--grid-crop") { Description = "Side of the centred crop shown per image, in output pixels", DefaultValueFactory = _ => 96, HelpName = "N" };
+        public readonly Option<string> Device = CommonOptions.Device();
+        public readonly Option<string> VggWeights = VggWeightsOption.Create();
 
-        var command = new Command("compare-losses",
-            "Loss comparison (the paper's supplementary experiment): the 5-block xSRResNet trained from the same start, on the same batches, with L1 plus each loss; then a "
-            + "metrics table (PSNR-Y, SSIM, DSD, noref-dsd) and a grid of crops. Resumable: finished runs are skipped, an interrupted one continues.\n\n"
-            + "Example:\n  dsd compare-losses --train sr-benchmarks/BSD100/x4 --val sr-benchmarks/Set5/x4 --pretrain-steps 300 --steps 300 --out cmp/")
-        {
-            train, val, output, losses, weights, steps, pretrain, init, blocks, batch, crop, lr, seed, saveEvery, gridImages, gridCrop, device, VggWeightsOption.Create(),
-        };
-        command.SetAction(parse => CliRunner.Run(() =>
-        {
-            var options = new LossComparisonOptions
-            {
-                Train = parse.GetValue(train)!,
-                Val = parse.GetValue(val)!,
-                Out = parse.GetValue(output)!,
-                Losses = CommonOptions.ParseList(parse.GetValue(losses)!),
-                Weights = ParseWeights(parse.GetValue(weights)),
-                Steps = parse.GetValue(steps),
-                PretrainSteps = parse.GetValue(pretrain),
-                Init = parse.GetValue(init),
-                Blocks = parse.GetValue(blocks),
-                BatchSize = parse.GetValue(batch),
-                Crop = parse.GetValue(crop),
-                Lr = parse.GetValue(lr),
-                Seed = parse.GetValue(seed),
-                SaveEvery = parse.GetValue(saveEvery),
-                Device = parse.GetValue(device)!,
-            };
-            var dev = CommonOptions.ParseDevice(options.Device);
-            var comparison = new LossComparison(options);
-            var runs = comparison.Plan();
-            if (!Directory.Exists(options.Val)) throw new DsdException(DsdErrorKind.InvalidInput, $"{options.Val}: no such folder");
-            // The deepest layer any compared loss (or the report's DSD and noref-dsd) reads decides which weights are needed.
-            var deepest = Math.Max(LossComparisonReport.Layers.Max(Vgg19Layers.IndexOf), runs.Max(r =>
-                MetricCatalog.DeepestVggIndex(r.Config.ActiveLosses().Select(l => l.Loss), r.Config.LossOptions(null, TorchSharp.torch.CPU))));
-            using var vggWeights = VggWeightsOption.Load(parse, deepest);
+        public IEnumerable<Option> All =>
+            [Train, Val, Out, Losses, Weights, Steps, Pretrain, Init, Blocks, BatchSize, Crop, Lr, Seed, SaveEvery, GridImages, GridCrop, Device, VggWeights];
+    }
 
-            using var interrupt = new TrainingInterrupt();
-            var total = runs.Sum(r => (long)r.Config.Steps);
-            var before = runs.ToDictionary(r => r.Name, r => runs.TakeWhile(o => o != r).Sum(o => (long)o.Config.Steps));
-            var finished = StepProgress.Run("training", total, report =>
-                comparison.Train(vggWeights,
-                    p => report(before[p.Run] + p.Step, $"{p.Run} {p.Step}/{p.Steps}  loss {p.Loss:G4}"),
-                    CliRunner.Info, interrupt.Token));
-            if (!finished)
-            {
-                CliRunner.Info($"interrupted; checkpoints are in {options.Out}/runs; run the same command again to resume");
-                return 130;
-            }
-            Report(parse, options, runs, vggWeights, dev, parse.GetValue(gridImages), parse.GetValue(gridCrop));
-            return 0;
-        }));
-        return command;
+    static LossComparisonOptions Parse(ParseResult parse, CompareOptions o) => new()
+    {
+        Train = parse.GetValue(o.Train)!,
+        Val = parse.GetValue(o.Val)!,
+        Out = parse.GetValue(o.Out)!,
+        Losses = CommonOptions.ParseList(parse.GetValue(o.Losses)!),
+        Weights = ParseWeights(parse.GetValue(o.Weights)),
+        Steps = parse.GetValue(o.Steps),
+        PretrainSteps = parse.GetValue(o.Pretrain),
+        Init = parse.GetValue(o.Init),
+        Blocks = parse.GetValue(o.Blocks),
+        BatchSize = parse.GetValue(o.BatchSize),
+        Crop = parse.GetValue(o.Crop),
+        Lr = parse.GetValue(o.Lr),
+        Seed = parse.GetValue(o.Seed),
+        SaveEvery = parse.GetValue(o.SaveEvery),
+        Device = parse.GetValue(o.Device)!,
+    };
+
+    /// <summary>The deepest VGG19 layer any compared loss (or the report's DSD and noref-dsd) reads: it decides which weights are needed.</summary>
+    static int DeepestLayer(IReadOnlyList<ComparisonRun> runs) =>
+        Math.Max(LossComparisonReport.Layers.Max(Vgg19Layers.IndexOf), runs.Max(r =>
+            MetricCatalog.DeepestVggIndex(r.Config.ActiveLosses().Select(l => l.Loss), r.Config.LossOptions(null, TorchSharp.torch.CPU))));
+
+    /// <summary>Trains every unfinished run with one progress bar over all of them; false when Ctrl+C stopped one.</summary>
+    static bool Train(LossComparison comparison, IReadOnlyList<ComparisonRun> runs, Weights.VggWeights vggWeights)
+    {
+        using var interrupt = new TrainingInterrupt();
+        var total = runs.Sum(r => (long)r.Config.Steps);
+        var before = runs.ToDictionary(r => r.Name, r => runs.TakeWhile(o => o != r).Sum(o => (long)o.Config.Steps));
+        return StepProgress.Run("training", total, report =>
+            comparison.Train(vggWeights,
+                p => report(before[p.Run] + p.Step, $"{p.Run} {p.Step}/{p.Steps}  loss {p.Loss:G4}"),
+                CliRunner.Info, interrupt.Token));
     }
 
     static Dictionary<string, double> ParseWeights(string? text)
@@ -112,7 +126,7 @@ internal static class CompareLossesCommand
         return result;
     }
 
-    static void Report(ParseResult parse, LossComparisonOptions options, IReadOnlyList<ComparisonRun> runs, Weights.VggWeights weights, TorchSharp.torch.Device device, int gridImages, int gridCrop)
+    static void Report(LossComparisonOptions options, IReadOnlyList<ComparisonRun> runs, Weights.VggWeights weights, TorchSharp.torch.Device device, int gridImages, int gridCrop)
     {
         using var vgg = new Vgg19Features(LossComparisonReport.Layers, weights, device);
         var psiPath = ShippedRegressors.PathFor(4);

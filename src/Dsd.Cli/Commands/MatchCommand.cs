@@ -70,38 +70,44 @@ internal static class MatchCommand
             using var vgg = new Vgg19Features(options.Layers, weights, dev);
             var objectives = parse.GetValue(compare) is null ? new[] { MatchingObjective.Dsd } : [MatchingObjective.Dsd, MatchingObjective.Style];
 
-            Directory.CreateDirectory(outDir);
-            ImageIo.SavePng(a, Path.Combine(outDir, "content.png"));
-            ImageIo.SavePng(b, Path.Combine(outDir, "reference.png"));
-            using var interrupt = new TrainingInterrupt("writing the images reached");
-            var results = new List<(MatchingObjective Objective, MatchingResult Result)>();
-            try
-            {
-                using (var csv = new CsvTable(Path.Combine(outDir, "loss.csv"), "objective", "step", "dsd_distance", "style_distance"))
-                    foreach (var objective in objectives)
-                    {
-                        if (interrupt.Token.IsCancellationRequested) break;
-                        var name = Name(objective);
-                        var result = StepProgress.Run($"matching {name}", options.Steps, report =>
-                            new FingerprintMatching(vgg, options with { Objective = objective }).Run(a, b, row =>
-                            {
-                                csv.Row(name, row.Step, row.DsdDistance, row.StyleDistance);
-                                report(row.Step, $"loss {row.Loss(objective):G4}");
-                            }, interrupt.Token));
-                        results.Add((objective, result));
-                        ImageIo.SavePng(result.Image, Path.Combine(outDir, $"result-{name}.png"));
-                    }
-                var grid = Path.Combine(outDir, "grid.png");
-                SaveGrid(grid, a, b, results, options);
-                Print(results, options, outDir);
-                return results.Any(r => r.Result.Interrupted) || results.Count < objectives.Length ? 130 : 0;
-            }
-            finally
-            {
-                foreach (var (_, r) in results) r.Dispose();
-            }
+            return MatchAndWrite(vgg, options, objectives, a, b, outDir);
         }));
         return command;
+    }
+
+    /// <summary>Runs each objective from <paramref name="a"/> towards <paramref name="b"/>, writing the images, loss.csv and grid.png; 130 when interrupted.</summary>
+    static int MatchAndWrite(Vgg19Features vgg, MatchingOptions options, IReadOnlyList<MatchingObjective> objectives, Tensor a, Tensor b, string outDir)
+    {
+        Directory.CreateDirectory(outDir);
+        ImageIo.SavePng(a, Path.Combine(outDir, "content.png"));
+        ImageIo.SavePng(b, Path.Combine(outDir, "reference.png"));
+        using var interrupt = new TrainingInterrupt("writing the images reached");
+        var results = new List<(MatchingObjective Objective, MatchingResult Result)>();
+        try
+        {
+            using (var csv = new CsvTable(Path.Combine(outDir, "loss.csv"), "objective", "step", "dsd_distance", "style_distance"))
+                foreach (var objective in objectives)
+                {
+                    if (interrupt.Token.IsCancellationRequested) break;
+                    var name = Name(objective);
+                    var result = StepProgress.Run($"matching {name}", options.Steps, report =>
+                        new FingerprintMatching(vgg, options with { Objective = objective }).Run(a, b, row =>
+                        {
+                            csv.Row(name, row.Step, row.DsdDistance, row.StyleDistance);
+                            report(row.Step, $"loss {row.Loss(objective):G4}");
+                        }, interrupt.Token));
+                    results.Add((objective, result));
+                    ImageIo.SavePng(result.Image, Path.Combine(outDir, $"result-{name}.png"));
+                }
+            var grid = Path.Combine(outDir, "grid.png");
+            SaveGrid(grid, a, b, results, options);
+            Print(results, options, outDir);
+            return results.Any(r => r.Result.Interrupted) || results.Count < objectives.Count ? 130 : 0;
+        }
+        finally
+        {
+            foreach (var (_, r) in results) r.Dispose();
+        }
     }
 
     static string Name(MatchingObjective objective) => objective == MatchingObjective.Dsd ? "dsd" : "style";

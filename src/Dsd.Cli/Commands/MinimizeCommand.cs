@@ -59,43 +59,49 @@ internal static class MinimizeCommand
             var noReference = NoReference(vgg, options.Alpha, dev);
             using var psi = noReference?.Regressor;
 
-            Directory.CreateDirectory(outDir);
-            ImageIo.SavePng(x, Path.Combine(outDir, "start.png"));
-            var saved = new List<(int Step, Tensor Image)> { (0, x.detach().clone().DetachFromDisposeScope()) };
-            using var interrupt = new TrainingInterrupt("writing the image reached");
-            MinimizationResult result;
-            try
-            {
-                using (var csv = new CsvTable(Path.Combine(outDir, "steps.csv"), "step", "dsd_norm", "rmse_to_start", "psnr_y_to_start"))
-                    result = StepProgress.Run($"minimising ‖DSD_{options.Alpha:G3}‖₁", options.Steps, report =>
-                        new DsdMinimization(vgg, options).Run(x, row =>
-                        {
-                            csv.Row(row.Step, row.DsdNorm, row.RmseToStart, row.PsnrYToStart);
-                            report(row.Step, $"‖DSD‖₁ {row.DsdNorm:G4}  RMSE {row.RmseToStart:G3}");
-                        }, (step, image) =>
-                        {
-                            ImageIo.SavePng(image, Path.Combine(outDir, StepFile(step)));
-                            saved.Add((step, image.clone().DetachFromDisposeScope()));
-                        }, interrupt.Token));
-                using (result)
-                {
-                    var last = result.Steps[^1].Step;
-                    if (result.Interrupted && saved[^1].Step != last)
-                    {
-                        ImageIo.SavePng(result.Image, Path.Combine(outDir, StepFile(last)));
-                        saved.Add((last, result.Image.clone().DetachFromDisposeScope()));
-                    }
-                    MinimizationPlot.Save(Path.Combine(outDir, "plot.png"), result.Steps, options.SaveSteps, options.Alpha, Path.GetFileName(path));
-                    Summarise(outDir, saved, result.Steps, noReference, result.Interrupted);
-                    return result.Interrupted ? 130 : 0;
-                }
-            }
-            finally
-            {
-                foreach (var (_, t) in saved) t.Dispose();
-            }
+            return MinimizeAndWrite(vgg, noReference, options, x, outDir, Path.GetFileName(path));
         }));
         return command;
+    }
+
+    /// <summary>Runs the descent from <paramref name="x"/>, writing the images, steps.csv, plot.png and summary.csv; 130 when interrupted.</summary>
+    static int MinimizeAndWrite(Vgg19Features vgg, NoReferenceDsd? noReference, MinimizationOptions options, Tensor x, string outDir, string name)
+    {
+        Directory.CreateDirectory(outDir);
+        ImageIo.SavePng(x, Path.Combine(outDir, "start.png"));
+        var saved = new List<(int Step, Tensor Image)> { (0, x.detach().clone().DetachFromDisposeScope()) };
+        using var interrupt = new TrainingInterrupt("writing the image reached");
+        MinimizationResult result;
+        try
+        {
+            using (var csv = new CsvTable(Path.Combine(outDir, "steps.csv"), "step", "dsd_norm", "rmse_to_start", "psnr_y_to_start"))
+                result = StepProgress.Run($"minimising ‖DSD_{options.Alpha:G3}‖₁", options.Steps, report =>
+                    new DsdMinimization(vgg, options).Run(x, row =>
+                    {
+                        csv.Row(row.Step, row.DsdNorm, row.RmseToStart, row.PsnrYToStart);
+                        report(row.Step, $"‖DSD‖₁ {row.DsdNorm:G4}  RMSE {row.RmseToStart:G3}");
+                    }, (step, image) =>
+                    {
+                        ImageIo.SavePng(image, Path.Combine(outDir, StepFile(step)));
+                        saved.Add((step, image.clone().DetachFromDisposeScope()));
+                    }, interrupt.Token));
+            using (result)
+            {
+                var last = result.Steps[^1].Step;
+                if (result.Interrupted && saved[^1].Step != last)
+                {
+                    ImageIo.SavePng(result.Image, Path.Combine(outDir, StepFile(last)));
+                    saved.Add((last, result.Image.clone().DetachFromDisposeScope()));
+                }
+                MinimizationPlot.Save(Path.Combine(outDir, "plot.png"), result.Steps, options.SaveSteps, options.Alpha, name);
+                Summarise(outDir, saved, result.Steps, noReference, result.Interrupted);
+                return result.Interrupted ? 130 : 0;
+            }
+        }
+        finally
+        {
+            foreach (var (_, t) in saved) t.Dispose();
+        }
     }
 
     static string StepFile(int step) => $"step-{step.ToString("D5", CultureInfo.InvariantCulture)}.png";
