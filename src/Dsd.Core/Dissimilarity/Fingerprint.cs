@@ -94,6 +94,10 @@ public sealed class Fingerprint : IDisposable
     public Fingerprint Detach() =>
         new(Options, matrices.ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope()));
 
+    /// <summary>Image <paramref name="index"/> of a batch's fingerprint, as a batch of one (views of this one's tensors).</summary>
+    public Fingerprint Slice(int index) =>
+        new(Options, matrices.ToDictionary(kv => kv.Key, kv => kv.Value.narrow(0, index, 1)));
+
     /// <summary>Tensors named <c>alpha{α}/{layer}</c>, e.g. <c>alpha2/relu1_2</c>, for saving.</summary>
     public Dictionary<string, Tensor> ToNamedTensors() =>
         matrices.ToDictionary(kv => $"{DsdOptions.AlphaName(kv.Key.Alpha)}/{kv.Key.Layer}", kv => kv.Value);

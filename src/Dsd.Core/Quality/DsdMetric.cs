@@ -6,7 +6,8 @@ namespace Dsd.Quality;
 
 /// <summary>
 /// The full-reference DSD distance (docs/method.md §2) as a metric. The fingerprint of the last reference is kept, so scoring
-/// many distorted images against one reference computes it once.
+/// many distorted images against one reference computes it once; a new reference goes through VGG19 in one batch with
+/// its distorted image.
 /// </summary>
 public sealed class DsdMetric(Vgg19Features vgg, DsdOptions? options = null) : IQualityMetric, IDisposable
 {
@@ -27,6 +28,15 @@ public sealed class DsdMetric(Vgg19Features vgg, DsdOptions? options = null) : I
         MetricChecks.SameSize(distorted, reference);
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
+        if (!IsCached(reference) && distorted.shape[0] == 1)
+        {
+            // A new reference: both images go through VGG19 in one batch of two, and the reference's half is kept.
+            using var both = Fingerprint.Compute(vgg, cat([distorted, reference]), Options);
+            using var x = both.Slice(0);
+            using var y = both.Slice(1);
+            Cache(reference, y.Detach());
+            return MetricChecks.Finite(Name, DsdDistance.Between(x, y).item<float>());
+        }
         var target = ReferencePrint(reference);
         using var print = Fingerprint.Compute(vgg, distorted, Options);
         return MetricChecks.Finite(Name, DsdDistance.Between(print, target).item<float>());
@@ -44,16 +54,23 @@ public sealed class DsdMetric(Vgg19Features vgg, DsdOptions? options = null) : I
         return DsdDistance.Between(x, y).to_type(ScalarType.Float64).data<double>().Select(v => MetricChecks.Finite(Name, v)).ToArray();
     }
 
+    // Same tensor object (the caller reuses one loaded reference) → reuse its fingerprint.
+    bool IsCached(Tensor reference) => cachedPrint is not null && ReferenceEquals(cachedReference, reference);
+
     Fingerprint ReferencePrint(Tensor reference)
     {
-        // Same tensor object (the caller reuses one loaded reference) → reuse its fingerprint.
-        if (cachedPrint is not null && ReferenceEquals(cachedReference, reference)) return cachedPrint;
-        cachedPrint?.Dispose();
+        if (IsCached(reference)) return cachedPrint!;
         using (NewDisposeScope())
         using (var print = Fingerprint.Compute(vgg, reference, Options))
-            cachedPrint = print.Detach();
+            Cache(reference, print.Detach());
+        return cachedPrint!;
+    }
+
+    void Cache(Tensor reference, Fingerprint detached)
+    {
+        cachedPrint?.Dispose();
+        cachedPrint = detached;
         cachedReference = reference;
-        return cachedPrint;
     }
 
     public void Dispose()

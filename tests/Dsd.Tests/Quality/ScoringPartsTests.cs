@@ -79,8 +79,9 @@ public class ScoringPartsTests
     }
 
     [Fact]
-    public void DsdMetricReusesTheReferenceFingerprintWithoutChangingScores()
+    public void DsdMetricBatchesANewReferenceAndReusesItsFingerprintWithoutChangingScores()
     {
+        // first and fresh: a new reference, one VGG pass over [distorted, reference]; cached: the distorted image alone.
         var golden = GoldenSet.Random;
         using var metric = (DsdMetric)MetricCatalog.Create("dsd", new MetricOptions { VggWeights = golden.VggWeights });
         var reference = golden["images/ref_crop"];
