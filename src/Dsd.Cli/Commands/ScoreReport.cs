@@ -20,18 +20,14 @@ internal sealed class ScoreReport(IReadOnlyList<IQualityMetric> metrics, IReadOn
         var rows = results.Select(r =>
         {
             var row = new Dictionary<string, object?> { ["ref"] = r.Pair.Reference, ["dist"] = r.Pair.Distorted };
-            foreach (var m in metrics) row[m.Name] = r.Scores.TryGetValue(m.Name, out var v) ? Json(v) : null;
+            foreach (var m in metrics) row[m.Name] = r.Scores.TryGetValue(m.Name, out var v) ? ScoreSummary.ToJson(v) : null;
             if (r.Error is not null) row["error"] = r.Error;
             return row;
         }).ToList();
         var doc = new Dictionary<string, object?>
         {
             ["rows"] = rows,
-            ["summary"] = Summaries().ToDictionary(kv => kv.Key, kv => new Dictionary<string, object?>
-            {
-                ["mean"] = Json(kv.Value.Mean), ["std"] = Json(kv.Value.Std), ["median"] = Json(kv.Value.Median), ["n"] = kv.Value.N,
-                ["infinite"] = kv.Value.Infinite,
-            }),
+            ["summary"] = Summaries().ToDictionary(kv => kv.Key, kv => kv.Value.ToJson()),
             ["metrics"] = metrics.ToDictionary(m => m.Name, m => new Dictionary<string, object> { ["lower_is_better"] = m.LowerIsBetter }),
             ["settings"] = settings,
         };
@@ -72,9 +68,6 @@ internal sealed class ScoreReport(IReadOnlyList<IQualityMetric> metrics, IReadOn
     }
 
     static string Number(double v) => double.IsNaN(v) ? "–" : ScoreSummary.Format(v, "G6");
-
-    /// <summary>JSON has no NaN/∞: infinity (PSNR of identical images) becomes the string "inf" (as in CSV and tables), NaN null.</summary>
-    static object? Json(double v) => double.IsNaN(v) ? null : double.IsInfinity(v) ? (v > 0 ? "inf" : "-inf") : v;
 
     internal static string Csv(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

@@ -18,6 +18,18 @@ public sealed record ScoreSummary(double Mean, double Std, double Median, int N,
         return new ScoreSummary(mean, std, median, n, infinite);
     }
 
+    /// <summary>A score as JSON: a number, "inf"/"-inf" (JSON has no infinity), null for NaN.</summary>
+    public static System.Text.Json.Nodes.JsonNode? ToJson(double value) =>
+        double.IsNaN(value) ? null
+        : double.IsInfinity(value) ? System.Text.Json.Nodes.JsonValue.Create(value > 0 ? "inf" : "-inf")
+        : System.Text.Json.Nodes.JsonValue.Create(value);
+
+    /// <summary>The summary block of every JSON output (dsd score, dsd merge): mean, std, median, n, infinite.</summary>
+    public System.Text.Json.Nodes.JsonObject ToJson() => new()
+    {
+        ["mean"] = ToJson(Mean), ["std"] = ToJson(Std), ["median"] = ToJson(Median), ["n"] = N, ["infinite"] = Infinite,
+    };
+
     /// <summary>How every output writes a score: "inf"/"-inf" for infinities, round-trip digits otherwise.</summary>
     public static string Format(double value, string format = "R") =>
         double.IsPositiveInfinity(value) ? "inf" : double.IsNegativeInfinity(value) ? "-inf" : value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);

@@ -84,7 +84,7 @@ public static class ShardMerge
         {
             var values = rows.Where(r => r["error"] is null).Select(r => Number(r[metric])).ToList();
             var s = ScoreSummary.Of(values);
-            summary[metric] = new JsonObject { ["mean"] = Json(s.Mean), ["std"] = Json(s.Std), ["median"] = Json(s.Median), ["n"] = s.N, ["infinite"] = s.Infinite };
+            summary[metric] = s.ToJson();
         }
         return new JsonObject { ["rows"] = new JsonArray([.. rows]), ["summary"] = summary, ["metrics"] = metrics, ["settings"] = settings };
     }
@@ -98,7 +98,6 @@ public static class ShardMerge
         _ => double.NaN,
     };
 
-    static JsonNode? Json(double v) => double.IsNaN(v) ? null : double.IsInfinity(v) ? JsonValue.Create(v > 0 ? "inf" : "-inf") : JsonValue.Create(v);
 
     static JsonObject CommonSettings(string name, JsonObject doc)
     {

@@ -30,19 +30,7 @@ public sealed class CliRobustnessTests : IDisposable
         Directory.Delete(dir, recursive: true);
     }
 
-    static (int Code, string Out, string Err) RunExecutable(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dsd.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["OMP_NUM_THREADS"] = "1";
-        start.Environment["DSD_OFFLINE"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(120))) process.Kill();
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    static (int Code, string Out, string Err) RunExecutable(params string[] args) => DsdProcess.Run(args).GetAwaiter().GetResult();
 
     static void AssertNoStackTrace(string stderr)
     {
