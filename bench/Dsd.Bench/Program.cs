@@ -17,6 +17,7 @@ using Dsd.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
+if (args.Length > 0 && args[0] == "psi-eval") return PsiEvaluation.Run(args[1..]); // Dsd.Bench psi-eval --alpha A NAME=PSI … (issue 15)
 var opts = Options.Parse(args);
 switch (opts.Command)
 {

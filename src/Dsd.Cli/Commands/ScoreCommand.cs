@@ -77,6 +77,13 @@ internal static class ScoreCommand
         public readonly Option<string?> Regressor = new("--regressor") { Description = "psi weights for noref-dsd (safetensors or PyTorch state dict); default: the shipped psi for --alpha", HelpName = "PATH" };
         public readonly Option<int> Alpha = new("--alpha") { Description = "α of noref-dsd: 4 (the reference evaluator's) or 2", DefaultValueFactory = _ => 4 };
         public readonly Option<int?> NorefTile = new("--noref-tile") { Description = "noref-dsd averages over tiles of this side, the size psi was trained on (default 80·α; 0 = whole image)", HelpName = "N" };
+        public readonly Option<string?> NorefForm = new("--noref-form")
+        {
+            Description = "How noref-dsd forms its score: paper (mean |psi − ‖DSD‖₁| over layers, the paper's Q), log (mean |log ‖DSD‖₁ − μ|), "
+                + "zscore (mean |log ‖DSD‖₁ − μ| / σ, psi's own spread), calibrated (z-scores weighted as learned from synthetic distortions). "
+                + "Default: calibrated for the shipped psi (the best on the selection set, docs/method.md §3), paper for a psi that predicts norms only",
+            HelpName = "FORM",
+        };
         public readonly Option<bool> Strict = new("--strict") { Description = "Stop at the first pair that cannot be scored" };
         public readonly Option<string> Device = CommonOptions.Device();
         public readonly Option<string> VggWeights = VggWeightsOption.Create();
@@ -90,6 +97,7 @@ internal static class ScoreCommand
             Format.AcceptOnlyFromAmong("table", "csv", "json", "html");
             SsimChannels.AcceptOnlyFromAmong("y", "rgb", "gray");
             Alpha.AcceptOnlyFromAmong("2", "4");
+            NorefForm.AcceptOnlyFromAmong([.. NoReferenceForms.Names]);
             OldBatch = CommonOptions.OldName(BatchSize, "--batch");
             OldLayers = CommonOptions.OldName(Layers, "--dsd-layers");
             OldAlphas = CommonOptions.OldName(Alphas, "--dsd-alphas");
@@ -98,7 +106,7 @@ internal static class ScoreCommand
         public IEnumerable<Option> All =>
         [
             Dist, Ref, DistSuffix, RefSuffix, Metrics, Format, Out, Crop, NumCrops, Seed, BatchSize, Layers, Alphas, PerceptualLayer, Shave,
-            SsimChannels, Regressor, Alpha, NorefTile, Strict, Device, VggWeights, MaxMemory, Shard, OldBatch, OldLayers, OldAlphas,
+            SsimChannels, Regressor, Alpha, NorefTile, NorefForm, Strict, Device, VggWeights, MaxMemory, Shard, OldBatch, OldLayers, OldAlphas,
         ];
     }
 
@@ -126,6 +134,7 @@ internal static class ScoreCommand
             RegressorPath = parse.GetValue(o.Regressor),
             NoReferenceAlpha = parse.GetValue(o.Alpha),
             NoReferenceTile = parse.GetValue(o.NorefTile),
+            NoReferenceForm = parse.GetValue(o.NorefForm) is { } form ? NoReferenceForms.Parse(form) : null,
         };
         if (options.PerceptualLayer is { } layer) Features.Vgg19Layers.IndexOf(layer);
         var output = parse.GetValue(o.Out);

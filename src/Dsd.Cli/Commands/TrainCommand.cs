@@ -69,6 +69,7 @@ internal static class TrainCommand
         command.Subcommands.Add(Task(RestorationTask.SuperResolution, "Train the ×4 super-resolution network (xSRResNet); Ctrl+C saves a checkpoint"));
         command.Subcommands.Add(Task(RestorationTask.Deblur, "Train the deblurring network; Ctrl+C saves a checkpoint"));
         command.Subcommands.Add(TrainRegressorCommand.Create());
+        command.Subcommands.Add(TrainCalibrationCommand.Create());
         return command;
     }
 

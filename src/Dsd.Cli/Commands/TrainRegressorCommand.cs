@@ -18,6 +18,12 @@ internal static class TrainRegressorCommand
     {
         public readonly Option<string?> Data = new("--data") { Description = "Folders of natural training images, comma-separated (required unless --resume)", HelpName = "DIR[,DIR…]" };
         public readonly Option<int> Alpha = new("--alpha") { Description = "Downscale factor α psi is trained for", DefaultValueFactory = _ => 4 };
+        public readonly Option<string> Target = new("--target")
+        {
+            Description = "What psi predicts: 'norm' (the norms, MSE; the paper's psi) or 'log-normal' (mean and spread of the log norms per layer, "
+                + "Gaussian NLL; what the default noref-dsd form needs)",
+            DefaultValueFactory = _ => "norm",
+        };
         public readonly Option<int> Crop = new("--crop") { Description = "Side of psi's input crop; the targets come from the full-resolution crop of side crop·α", DefaultValueFactory = _ => 80, HelpName = "N" };
         public readonly Option<int> BatchSize = new("--batch-size") { Description = "Crops per step", DefaultValueFactory = _ => 16, HelpName = "N" };
         public readonly Option<double?> Epochs = new("--epochs") { Description = "Passes over the images (or the bank); default 1 when --steps is absent", HelpName = "N" };
@@ -48,12 +54,13 @@ internal static class TrainRegressorCommand
         public RegressorOptions()
         {
             Alpha.AcceptOnlyFromAmong("2", "4");
+            Target.AcceptOnlyFromAmong("norm", "log-normal");
             OldBatch = CommonOptions.OldName(BatchSize, "--batch");
             OldGamma = CommonOptions.OldName(LrGamma, "--gamma");
         }
 
         /// <summary>The options a checkpoint stores (ignored, with a warning, when resuming).</summary>
-        public Option[] Stored => [Data, Alpha, Crop, BatchSize, Epochs, Lr, LrGamma, LrStep, Val, ValCrops, Seed, Ema, Bank, EvalEvery, SaveEvery, OldBatch, OldGamma];
+        public Option[] Stored => [Data, Alpha, Target, Crop, BatchSize, Epochs, Lr, LrGamma, LrStep, Val, ValCrops, Seed, Ema, Bank, EvalEvery, SaveEvery, OldBatch, OldGamma];
 
         public IEnumerable<Option> All => [.. Stored[..^2], Steps, Out, Resume, Strict, Device, VggWeights, OldBatch, OldGamma];
     }
@@ -98,6 +105,7 @@ internal static class TrainRegressorCommand
             Data = CommonOptions.ParseList(data),
             Validation = parse.GetValue(o.Val) is { } v ? CommonOptions.ParseList(v) : [],
             Alpha = parse.GetValue(o.Alpha),
+            Target = parse.GetValue(o.Target) == "log-normal" ? RegressorTarget.LogNormal : RegressorTarget.Norm,
             Crop = parse.GetValue(o.Crop),
             BatchSize = CommonOptions.GetRenamed(parse, o.BatchSize, o.OldBatch),
             Steps = parse.GetValue(o.Steps),

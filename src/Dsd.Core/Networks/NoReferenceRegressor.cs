@@ -33,8 +33,11 @@ public sealed class NoReferenceRegressor : nn.Module<Tensor, Tensor>
     /// <param name="device">Device for the weights (CPU when null).</param>
     /// <param name="generator">Source of the initial weights; null uses torch's global generator, which code running
     /// in parallel may also draw from.</param>
-    public NoReferenceRegressor(Device? device = null, Generator? generator = null) : base(nameof(NoReferenceRegressor))
+    /// <param name="target">What psi predicts: the norms (the paper's psi, 4 outputs) or a log-normal per layer (8 outputs).</param>
+    public NoReferenceRegressor(Device? device = null, Generator? generator = null, RegressorTarget target = RegressorTarget.Norm)
+        : base(nameof(NoReferenceRegressor))
     {
+        Target = target;
         image_to_features = nn.Sequential(nn.Conv2d(3, Stem, 5, padding: 2, bias: false), nn.BatchNorm2d(Stem), nn.ReLU());
         var stages = new List<nn.Module<Tensor, Tensor>>();
         var inChannels = Stem;
@@ -51,15 +54,94 @@ public sealed class NoReferenceRegressor : nn.Module<Tensor, Tensor>
             stages.Add(nn.Sequential(blocks.ToArray()));
         }
         features = nn.Sequential(stages.ToArray());
-        classifier = nn.Sequential(nn.Linear(Widths[^1], Stem), nn.LeakyReLU(0.1), nn.Linear(Stem, Layers.Count));
+        classifier = nn.Sequential(nn.Linear(Widths[^1], Stem), nn.LeakyReLU(0.1), nn.Linear(Stem, OutputCount(target)));
         RegisterComponents();
         Initialize(generator);
         if (device is not null) this.to(device);
     }
 
-    /// <summary>psi with weights from a checkpoint (safetensors, PyTorch zip or legacy .pth), in eval mode.</summary>
-    public static NoReferenceRegressor FromFile(string path, Device? device = null) =>
-        NetworkWeights.ForInference(new NoReferenceRegressor(), path, device);
+    /// <summary>What this psi predicts.</summary>
+    public RegressorTarget Target { get; }
+
+    /// <summary>Output columns for <paramref name="target"/>: one per layer, or a mean and a log-spread per layer.</summary>
+    public static int OutputCount(RegressorTarget target) => target == RegressorTarget.LogNormal ? 2 * Layers.Count : Layers.Count;
+
+    /// <summary>
+    /// psi with weights from a checkpoint (safetensors, PyTorch zip or legacy .pth), in eval mode. The target is read
+    /// from the shape of the last layer: 4 outputs are norms (the reference's psi), 8 a log-normal per layer.
+    /// </summary>
+    public static NoReferenceRegressor FromFile(string path, Device? device = null)
+    {
+        var weights = Weights.StateDict.Load(path);
+        try
+        {
+            var net = new NoReferenceRegressor(target: TargetOf(weights));
+            NetworkWeights.Load(net, weights, path);
+            net.eval();
+            if (device is not null) net.to(device);
+            return net;
+        }
+        finally
+        {
+            foreach (var t in weights.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>The target of the psi weights in <paramref name="path"/>, from the shape of their last layer.</summary>
+    public static RegressorTarget TargetOf(string path)
+    {
+        var weights = Weights.StateDict.Load(path, key => key.EndsWith("classifier.2.weight", StringComparison.Ordinal));
+        try
+        {
+            return TargetOf(weights);
+        }
+        finally
+        {
+            foreach (var t in weights.Values) t.Dispose();
+        }
+    }
+
+    static RegressorTarget TargetOf(IReadOnlyDictionary<string, Tensor> weights)
+    {
+        var last = weights.FirstOrDefault(kv => kv.Key.EndsWith("classifier.2.weight", StringComparison.Ordinal)).Value;
+        return last is not null && last.shape[0] == OutputCount(RegressorTarget.LogNormal) ? RegressorTarget.LogNormal : RegressorTarget.Norm;
+    }
+
+    /// <summary>
+    /// psi's prediction for y↓α from one forward pass: the norms ‖DSD_α^l‖₁ [B,4] (the output itself, or exp(μ), the
+    /// median of the log-normal) and (μ, σ) of log ‖DSD_α^l‖₁, each [B,4]. A norm psi has no spread (σ is null) and its μ
+    /// is the log of its prediction, floored at 1e-8 since the reference psi can predict ≤ 0.
+    /// </summary>
+    public (Tensor Norms, Tensor LogMean, Tensor? LogSpread) Predict(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var output = call(x);
+        if (Target == RegressorTarget.Norm)
+            return (output.MoveToOuterDisposeScope(), output.clamp_min(1e-8).log().MoveToOuterDisposeScope(), null);
+        var n = Layers.Count;
+        var mean = output.narrow(1, 0, n);
+        return (mean.exp().MoveToOuterDisposeScope(), mean.MoveToOuterDisposeScope(),
+            output.narrow(1, n, n).clamp(-7, 3).exp().MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Sets the last layer's biases so that a fresh psi starts at the constant predictor of the training targets: the
+    /// mean norm per layer, or for a log-normal psi the mean and standard deviation of the log norms. A log-normal head
+    /// started at (0, 0) would need thousands of steps just to reach the scale of the norms (about e^-7).
+    /// </summary>
+    public void StartAtConstant(Tensor targets)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var bias = ((Linear)classifier[2]).bias!;
+        if (Target == RegressorTarget.Norm)
+        {
+            bias.copy_(targets.mean([0]).to(bias.device));
+            return;
+        }
+        var logs = targets.clamp_min(1e-12).log();
+        bias.copy_(cat([logs.mean([0]), logs.std([0]).clamp_min(1e-3).log()]).to(bias.device));
+    }
 
     public override Tensor forward(Tensor x)
     {

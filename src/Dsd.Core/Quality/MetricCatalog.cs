@@ -52,7 +52,7 @@ public static class MetricCatalog
         new()
         {
             Name = "noref-dsd",
-            Description = "no-reference DSD (docs/method.md §3): gap between psi's predicted and the measured ‖DSD_α‖₁, mean over 4 layers",
+            Description = "no-reference DSD (docs/method.md §3): how far the measured ‖DSD_α‖₁ of 4 layers are from psi's prediction (--noref-form)",
             Kind = MetricKind.NoReference,
             VggLayers = (_, _) => NoReferenceRegressor.Layers,
             Settings = o => new Dictionary<string, object?>
@@ -60,7 +60,13 @@ public static class MetricCatalog
                 ["regressor"] = o.RegressorPath ?? ShippedRegressors.PathFor(o.NoReferenceAlpha, o.ModelsFolder),
                 ["noref_alpha"] = o.NoReferenceAlpha,
                 ["noref_tiles"] = (o.NoReferenceTile ?? NoReferenceDsd.DefaultTile(o.NoReferenceAlpha)) is var t && t == 0 ? "whole image" : $"mean over {t}x{t} tiles",
-                ["noref_reduction"] = "mean over 4 layers (the reference evaluator sums: ×4)",
+                ["noref_form"] = NoReferenceDsd.FormFor(o).Name(),
+                ["noref_reduction"] = NoReferenceDsd.FormFor(o) switch
+                {
+                    NoReferenceForm.Paper => "mean over 4 layers (the reference evaluator sums: ×4)",
+                    NoReferenceForm.Calibrated => "weighted sum of the 4 layers' z-scores and their differences (calibration in the psi file)",
+                    _ => "mean over 4 layers",
+                },
             },
             Metric = (o, vgg) => NoReferenceDsd.Create(o, vgg!),
         },

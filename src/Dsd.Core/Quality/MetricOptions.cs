@@ -38,4 +38,7 @@ public sealed record MetricOptions
 
     /// <summary>Tile side <c>noref-dsd</c> averages over; null: psi's training crop 80·α; 0: the whole image.</summary>
     public int? NoReferenceTile { get; init; }
+
+    /// <summary>How <c>noref-dsd</c> forms its score; null: <see cref="NoReferenceDsd.DefaultForm"/> for the psi in use.</summary>
+    public NoReferenceForm? NoReferenceForm { get; init; }
 }

@@ -16,6 +16,11 @@ namespace Dsd.Quality;
 /// partly cancel. <see cref="Score"/> therefore averages Q over a fixed grid of tiles of that size, as psi saw in
 /// training; <c>tile = 0</c> scores the whole image at once.
 /// </para>
+/// <para>
+/// The paper's absolute gap is one of several <see cref="NoReferenceForm"/>s. psi's own error on a clean image is tens of
+/// percent, larger than what mild noise or compression do to the norms, so the other forms compare in log space, scale
+/// each layer by psi's predicted spread, or weigh the layers' pattern of deviations (<see cref="NoReferenceCalibration"/>).
+/// </para>
 /// </summary>
 public sealed class NoReferenceDsd : IQualityMetric
 {
@@ -26,7 +31,10 @@ public sealed class NoReferenceDsd : IQualityMetric
     /// <param name="alpha">The downscale factor psi was trained for: 4 (the reference evaluator's) or 2.</param>
     /// <param name="tile">Side of the full-resolution tiles Q is averaged over (psi's training crop, 80·α by default);
     /// 0 = the whole image.</param>
-    public NoReferenceDsd(NoReferenceRegressor psi, Vgg19Features vgg, double alpha = 4, int? tile = null)
+    /// <param name="form">How the score is formed; forms other than paper and log need a log-normal psi.</param>
+    /// <param name="calibration">The weights of the calibrated form (required for it, ignored otherwise).</param>
+    public NoReferenceDsd(NoReferenceRegressor psi, Vgg19Features vgg, double alpha = 4, int? tile = null,
+        NoReferenceForm form = NoReferenceForm.Paper, NoReferenceCalibration? calibration = null)
     {
         var lacking = NoReferenceRegressor.Layers.Except(vgg.Taps).ToList();
         if (lacking.Count > 0)
@@ -38,6 +46,13 @@ public sealed class NoReferenceDsd : IQualityMetric
         Alpha = alpha;
         Tile = tile ?? DefaultTile(alpha);
         if (Tile < 0) throw new ArgumentOutOfRangeException(nameof(tile), tile, "tiles must be 0 (whole image) or a positive side");
+        if (form.NeedsSpread() && psi.Target != RegressorTarget.LogNormal)
+            throw new DsdException(DsdErrorKind.Usage,
+                $"the {form.Name()} form of noref-dsd needs a psi that predicts a spread (dsd train regressor --target log-normal); use --noref-form paper or log with this psi");
+        if (form == NoReferenceForm.Calibrated && calibration is null)
+            throw new DsdException(DsdErrorKind.Usage, "the calibrated form of noref-dsd needs a psi file with a calibration (dsd train calibration)");
+        Form = form;
+        Calibration = calibration;
         options = new DsdOptions(NoReferenceRegressor.Layers, [alpha]);
         psi.eval();
     }
@@ -47,6 +62,30 @@ public sealed class NoReferenceDsd : IQualityMetric
     /// the α asked for. Never scores with an untrained psi: no weights is an error, not random output.
     /// </summary>
     public static NoReferenceDsd Create(MetricOptions options, Vgg19Features vgg)
+    {
+        var path = RegressorPathFor(options);
+        var psi = NoReferenceRegressor.FromFile(path, options.Device);
+        var calibration = NoReferenceCalibration.TryRead(path);
+        return new NoReferenceDsd(psi, vgg, options.NoReferenceAlpha, options.NoReferenceTile,
+            options.NoReferenceForm ?? DefaultForm(psi.Target, calibration), calibration);
+    }
+
+    /// <summary>The form <see cref="Create"/> uses for <paramref name="options"/> (reads only the psi file's header and last layer).</summary>
+    public static NoReferenceForm FormFor(MetricOptions options)
+    {
+        if (options.NoReferenceForm is { } form) return form;
+        var path = RegressorPathFor(options);
+        return DefaultForm(NoReferenceRegressor.TargetOf(path), NoReferenceCalibration.TryRead(path));
+    }
+
+    /// <summary>
+    /// The form used when none is asked for: the best on the selection set of docs/method.md §3 that this psi supports.
+    /// </summary>
+    public static NoReferenceForm DefaultForm(RegressorTarget target, NoReferenceCalibration? calibration) =>
+        target != RegressorTarget.LogNormal ? NoReferenceForm.Paper
+        : calibration is not null ? NoReferenceForm.Calibrated : NoReferenceForm.ZScore;
+
+    static string RegressorPathFor(MetricOptions options)
     {
         var path = options.RegressorPath ?? ShippedRegressors.PathFor(options.NoReferenceAlpha, options.ModelsFolder)
             ?? throw new DsdException(DsdErrorKind.Weights,
@@ -58,9 +97,12 @@ public sealed class NoReferenceDsd : IQualityMetric
             && double.TryParse(trained, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var a)
             && a != options.NoReferenceAlpha)
             throw new DsdException(DsdErrorKind.Weights, $"{path}: psi was trained for α = {trained}, not α = {options.NoReferenceAlpha} (--alpha)");
-        var psi = NoReferenceRegressor.FromFile(path, options.Device);
-        return new NoReferenceDsd(psi, vgg, options.NoReferenceAlpha, options.NoReferenceTile);
+        return path;
     }
+
+    public NoReferenceForm Form { get; }
+
+    public NoReferenceCalibration? Calibration { get; }
 
     public NoReferenceRegressor Regressor { get; }
 
@@ -98,14 +140,39 @@ public sealed class NoReferenceDsd : IQualityMetric
     /// </summary>
     public NoReferenceDsdResult Evaluate(Tensor images)
     {
+        // No scope of its own: the result's tensors are moved out of Evaluate(images, measured) into the caller's.
+        using var measured = Measure(images);
+        return Evaluate(images, measured);
+    }
+
+    /// <summary>‖DSD_α^l‖₁ for l = <see cref="NoReferenceRegressor.Layers"/>, [B,4]: the part that does not depend on psi.</summary>
+    public Tensor Measure(Tensor images)
+    {
         using var scope = NewDisposeScope();
-        images = images.to(Vgg.Device);
-        var predicted = Regressor.call(Downscaling.Apply(images, Alpha));
-        using var print = Fingerprint.Compute(Vgg, images, options);
-        var measured = stack(NoReferenceRegressor.Layers.Select(l => print.MeanAbs(Alpha, l)).ToArray(), 1);
-        var perLayer = (predicted - measured).abs();
-        return new NoReferenceDsdResult(
-            predicted.MoveToOuterDisposeScope(), measured.MoveToOuterDisposeScope(), perLayer.MoveToOuterDisposeScope());
+        using var print = Fingerprint.Compute(Vgg, images.to(Vgg.Device), options);
+        return stack(NoReferenceRegressor.Layers.Select(l => print.MeanAbs(Alpha, l)).ToArray(), 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The result for images whose norms were already measured (<see cref="Measure"/>): only psi runs.</summary>
+    public NoReferenceDsdResult Evaluate(Tensor images, Tensor measured)
+    {
+        using var scope = NewDisposeScope();
+        var small = Downscaling.Apply(images.to(Vgg.Device), Alpha);
+        var (predicted, logMean, logSpread) = Regressor.Predict(small);
+        return new NoReferenceDsdResult(predicted.MoveToOuterDisposeScope(), measured.to(predicted.device).clone().MoveToOuterDisposeScope(),
+            logMean.MoveToOuterDisposeScope(), logSpread?.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>This metric's score per image of a result, [B].</summary>
+    public Tensor ScoreOf(NoReferenceDsdResult result) => result.ScoreIn(Form, Calibration);
+
+    /// <summary>The tiles <see cref="Score"/> averages over, as views of <paramref name="image"/> [B,3,H,W].</summary>
+    public List<Tensor> Tiles(Tensor image)
+    {
+        var (h, w) = (image.shape[2], image.shape[3]);
+        var (th, tw) = (Tile > 0 ? Math.Min(Tile, h) : h, Tile > 0 ? Math.Min(Tile, w) : w);
+        return (from y in TileStarts(h, Tile) from x in TileStarts(w, Tile)
+                select image.narrow(2, y, th).narrow(3, x, tw)).ToList();
     }
 
     /// <summary>
@@ -116,17 +183,14 @@ public sealed class NoReferenceDsd : IQualityMetric
     {
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
-        var (h, w) = (distorted.shape[2], distorted.shape[3]);
-        var (th, tw) = (Tile > 0 ? Math.Min(Tile, h) : h, Tile > 0 ? Math.Min(Tile, w) : w);
-        var tiles = (from y in TileStarts(h, Tile) from x in TileStarts(w, Tile)
-                     select distorted.narrow(2, y, th).narrow(3, x, tw)).ToList();
+        var tiles = Tiles(distorted);
         // A few tiles per forward pass: as fast as one batch, with bounded memory on large images.
         var sum = 0.0;
         foreach (var chunk in tiles.Chunk(8))
         {
             using var inner = NewDisposeScope();
             using var result = Evaluate(cat(chunk, 0));
-            sum += result.Score.sum().item<float>();
+            sum += ScoreOf(result).sum().item<float>();
         }
         var value = (float)(sum / (tiles.Count * distorted.shape[0]));
         if (!float.IsFinite(value))
@@ -136,21 +200,42 @@ public sealed class NoReferenceDsd : IQualityMetric
 }
 
 /// <summary>One batch's no-reference DSD. Columns follow <see cref="NoReferenceRegressor.Layers"/>. Owns its tensors.</summary>
-/// <param name="Predicted">psi(y↓α), [B,4].</param>
+/// <param name="Predicted">psi's predicted norms, [B,4].</param>
 /// <param name="Measured">‖DSD_α^l(y)‖₁ (mean absolute entry), [B,4].</param>
-/// <param name="PerLayer">|Predicted − Measured|, [B,4].</param>
-public sealed record NoReferenceDsdResult(Tensor Predicted, Tensor Measured, Tensor PerLayer) : IDisposable
+/// <param name="LogMean">psi's μ of log ‖DSD_α^l‖₁, [B,4] (the log of <paramref name="Predicted"/> for a norm psi).</param>
+/// <param name="LogSpread">psi's σ of log ‖DSD_α^l‖₁, [B,4]; null for a norm psi.</param>
+public sealed record NoReferenceDsdResult(Tensor Predicted, Tensor Measured, Tensor LogMean, Tensor? LogSpread) : IDisposable
 {
+    /// <summary>|Predicted − Measured|, [B,4].</summary>
+    public Tensor PerLayer => (Predicted - Measured).abs();
+
     /// <summary>Q_α per image, the paper's average over layers, [B].</summary>
     public Tensor Score => PerLayer.mean([1]);
 
     /// <summary>The reference evaluator's sum over layers (4 × <see cref="Score"/>), [B].</summary>
     public Tensor SumOverLayers => PerLayer.sum(1);
 
+    /// <summary>log ‖DSD_l‖₁ − μ_l, signed, [B,4].</summary>
+    public Tensor LogGap => Measured.clamp_min(1e-12).log() - LogMean;
+
+    /// <summary>(log ‖DSD_l‖₁ − μ_l) / σ_l, signed, [B,4].</summary>
+    public Tensor ZScore => LogGap / (LogSpread ?? throw new InvalidOperationException("a norm psi predicts no spread"));
+
+    /// <summary>The score per image [B] in <paramref name="form"/>.</summary>
+    public Tensor ScoreIn(NoReferenceForm form, NoReferenceCalibration? calibration = null) => form switch
+    {
+        NoReferenceForm.Paper => Score,
+        NoReferenceForm.Log => LogGap.abs().mean([1]),
+        NoReferenceForm.ZScore => ZScore.abs().mean([1]),
+        NoReferenceForm.Calibrated => (calibration ?? throw new ArgumentNullException(nameof(calibration))).Score(ZScore),
+        _ => throw new ArgumentOutOfRangeException(nameof(form)),
+    };
+
     public void Dispose()
     {
         Predicted.Dispose();
         Measured.Dispose();
-        PerLayer.Dispose();
+        LogMean.Dispose();
+        LogSpread?.Dispose();
     }
 }

@@ -46,5 +46,6 @@ public struct SplitMix64(ulong state)
         TrainCrop = 2,
         BankCrop = 3,
         ValidationCrop = 4,
+        Calibration = 5,
     }
 }

@@ -72,8 +72,9 @@ public static class RegressorTrainer
 
         // A private generator: the global one is shared with anything else running in the process.
         using var generator = new torch.Generator((ulong)config.Seed);
-        using var model = new NoReferenceRegressor(device, generator);
-        using var average = config.Ema > 0 ? new NoReferenceRegressor(device) : null;
+        using var model = new NoReferenceRegressor(device, generator, config.Target);
+        using var average = config.Ema > 0 ? new NoReferenceRegressor(device, target: config.Target) : null;
+        if (!resuming && config.Target == RegressorTarget.LogNormal) model.StartAtConstant(source.StartingTargets());
         var parameterHandles = model.parameters().Select(p => p.Handle).ToHashSet();
         var named = Distinct(model);
         using var adam = new Adam(named.Where(n => parameterHandles.Contains(n.Tensor.Handle)).ToList());
@@ -137,14 +138,15 @@ public static class RegressorTrainer
         var (inputs, targets) = source.Batch(state.Step * config.BatchSize, config.BatchSize, device);
         model.train();
         model.zero_grad();
-        var predicted = model.call(inputs);
-        var loss = nn.functional.mse_loss(predicted, targets);
+        var output = model.call(inputs);
+        var loss = Loss(output, targets, config.Target);
         loss.backward();
         var lossValue = loss.item<float>();
         if (!float.IsFinite(lossValue))
             throw new DsdException(DsdErrorKind.Numerical, $"step {state.Step + 1}: the loss is not finite (lower --lr?)");
         adam.Step(lr);
 
+        var predicted = config.Target == RegressorTarget.Norm ? output : output.narrow(1, 0, NoReferenceRegressor.Layers.Count).exp();
         var p = predicted.detach().cpu().to_type(ScalarType.Float64).data<double>().ToArray();
         var t = targets.cpu().to_type(ScalarType.Float64).data<double>().ToArray();
         var layers = NoReferenceRegressor.Layers.Count;
@@ -162,7 +164,21 @@ public static class RegressorTrainer
         return lossValue;
     }
 
-    /// <summary>Per-layer RMSE of psi (eval mode) on a bank of crops.</summary>
+    /// <summary>
+    /// MSE of the norms for a norm psi; for a log-normal psi the Gaussian negative log-likelihood of the log norms,
+    /// mean over layers of ½((log t − μ)/σ)² + log σ (constant dropped), which learns μ and how far to trust it.
+    /// </summary>
+    internal static Tensor Loss(Tensor output, Tensor targets, RegressorTarget target)
+    {
+        if (target == RegressorTarget.Norm) return nn.functional.mse_loss(output, targets);
+        using var scope = NewDisposeScope();
+        var n = NoReferenceRegressor.Layers.Count;
+        var logSpread = output.narrow(1, n, n).clamp(-7, 3);
+        var z = (targets.clamp_min(1e-12).log() - output.narrow(1, 0, n)) * (-logSpread).exp();
+        return (z.square() * 0.5 + logSpread).mean().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Per-layer RMSE of psi's predicted norms (eval mode) on a bank of crops.</summary>
     internal static double[] Rmse(NoReferenceRegressor psi, CropBank crops, Device device)
     {
         using var scope = NewDisposeScope();
@@ -173,7 +189,7 @@ public static class RegressorTrainer
         for (long start = 0; start < n; start += 64)
         {
             var len = Math.Min(64, n - start);
-            var predicted = psi.call(crops.Inputs.narrow(0, start, len).to(device)).cpu();
+            var predicted = psi.Predict(crops.Inputs.narrow(0, start, len).to(device)).Norms.cpu();
             squared += (predicted - crops.Targets.narrow(0, start, len)).to_type(ScalarType.Float64).square().sum([0]); // sum(0) would bind to sum(ScalarType): literal 0 converts to an enum
         }
         return (squared / n).sqrt().data<double>().ToArray();

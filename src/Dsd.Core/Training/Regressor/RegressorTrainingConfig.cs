@@ -13,6 +13,10 @@ public sealed record RegressorTrainingConfig
     /// <summary>Held-out folders for validation RMSE (never the test sets); empty for none.</summary>
     public IReadOnlyList<string> Validation { get; init; } = [];
 
+    /// <summary>What psi predicts: the norms by MSE (the paper's) or a log-normal per layer by Gaussian NLL.</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<Networks.RegressorTarget>))]
+    public Networks.RegressorTarget Target { get; init; } = Networks.RegressorTarget.Norm;
+
     /// <summary>Downscale factor α: 2 or 4.</summary>
     public double Alpha { get; init; } = 4;
 

@@ -27,6 +27,17 @@ public abstract class SampleSource : IDisposable
         return Make(items, device);
     }
 
+    /// <summary>
+    /// Targets [N,4] to start a fresh psi at their constant predictor: the whole bank, or the first epoch's first
+    /// four batches' worth (64 crops) on the fly. Depends only on the seed, so a run always starts the same way.
+    /// </summary>
+    public virtual Tensor StartingTargets()
+    {
+        using var scope = NewDisposeScope();
+        var (_, targets) = Batch(0, Math.Min(Count, 64), CPU);
+        return targets.MoveToOuterDisposeScope();
+    }
+
     protected abstract (Tensor Inputs, Tensor Targets) Make((long Sample, int Item)[] items, Device device);
 
     int ItemOf(long sample)
@@ -77,6 +88,8 @@ public sealed class OnTheFlySamples(TrainingImages images, Vgg19Features vgg, do
 public sealed class BankSamples(CropBank bank, long seed) : SampleSource(seed)
 {
     public override int Count => (int)bank.Inputs.shape[0];
+
+    public override Tensor StartingTargets() => bank.Targets.clone();
 
     protected override (Tensor Inputs, Tensor Targets) Make((long Sample, int Item)[] items, Device device)
     {

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Dsd.Features;
+using Dsd.Networks;
+using Dsd.Quality;
+using Dsd.Training.Regressor;
+using Spectre.Console;
+
+namespace Dsd.Cli.Commands;
+
+/// <summary>
+/// <c>dsd train calibration</c>: learns the calibrated no-reference form for a log-normal psi from synthetic distortions of
+/// natural photos (docs/method.md §3) and writes psi with the calibration in its metadata.
+/// </summary>
+internal static class TrainCalibrationCommand
+{
+    public static Command Create()
+    {
+        var regressor = new Option<string>("--regressor") { Description = "The log-normal psi (safetensors) to calibrate", HelpName = "PATH", Required = true };
+        var data = new Option<string>("--data") { Description = "Folders of natural photos, comma-separated (not the images you will evaluate on)", HelpName = "DIR[,DIR…]", Required = true };
+        var alpha = new Option<int>("--alpha") { Description = "α psi was trained for", DefaultValueFactory = _ => 4 };
+        var groups = new Option<int>("--groups") { Description = "Clean crops (of psi's tile side), each with a weak and a strong copy of blur, noise, JPEG and resampling", DefaultValueFactory = _ => 300, HelpName = "N" };
+        var heldOut = new Option<double>("--held-out") { Description = "Fraction of the groups kept out of the fit to measure it", DefaultValueFactory = _ => 0.2 };
+        var seed = new Option<long>("--seed") { Description = "Seed of the crops, strengths and noise", DefaultValueFactory = _ => 0 };
+        var output = new Option<string>("--out") { Description = "Where to write psi with its calibration (.safetensors)", HelpName = "FILE", Required = true };
+        var strict = CommonOptions.Strict("calibrate on the others");
+        var device = CommonOptions.Device();
+        alpha.AcceptOnlyFromAmong("2", "4");
+        var command = new Command("calibration",
+            "Learn the calibrated noref-dsd form for a log-normal psi from synthetic distortions of natural photos (a ranking loss, no human labels)")
+        {
+            regressor, data, alpha, groups, heldOut, seed, output, strict, device, VggWeightsOption.Create(),
+        };
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            var settings = new CalibrationSettings { Groups = parse.GetValue(groups), Seed = parse.GetValue(seed), HeldOut = parse.GetValue(heldOut) };
+            if (settings.Groups < 5) throw new DsdException(DsdErrorKind.Usage, "--groups: at least 5");
+            if (!(settings.HeldOut > 0 && settings.HeldOut < 1)) throw new DsdException(DsdErrorKind.Usage, "--held-out: must be in (0, 1)");
+            var outPath = parse.GetValue(output)!;
+            if (!outPath.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+                throw new DsdException(DsdErrorKind.Usage, "--out: the calibrated psi is written as .safetensors");
+            var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
+            var psiPath = parse.GetValue(regressor)!;
+            using var weights = VggWeightsOption.Load(parse);
+            using var vgg = new Vgg19Features(NoReferenceRegressor.Layers, weights, dev);
+            var options = new MetricOptions { Device = dev, RegressorPath = psiPath, NoReferenceAlpha = parse.GetValue(alpha), NoReferenceForm = NoReferenceForm.ZScore };
+            var metric = NoReferenceDsd.Create(options, vgg);
+            List<string>? unreadable = parse.GetValue(strict) ? null : [];
+            using var images = TrainingImages.Load(CommonOptions.ParseList(parse.GetValue(data)!), metric.Tile, failed: unreadable);
+            CalibrationResult? result = null;
+            CliRunner.Stderr.Progress().Start(ctx =>
+            {
+                var task = ctx.AddTask("crops and distorted copies", maxValue: settings.Groups);
+                result = CalibrationTrainer.Fit(metric, images, settings, (done, _) => task.Value = done);
+            });
+            var r = result!;
+            r.Calibration.SaveWith(psiPath, outPath, new Dictionary<string, string>
+            {
+                ["noref_calibration_settings"] = JsonSerializer.Serialize(settings),
+                ["noref_calibration_heldout_accuracy"] = r.AccuracyAfter.ToString("F4", CultureInfo.InvariantCulture),
+            });
+            var table = new Table().Title($"held-out pairs ordered right ({r.HeldOutPairs} pairs; fit on {r.TrainPairs})")
+                .AddColumn("distortion").AddColumn(new TableColumn("zscore form").RightAligned()).AddColumn(new TableColumn("calibrated").RightAligned());
+            foreach (var (kind, (before, after)) in r.PerKind) table.AddRow(kind, before.ToString("P1", CultureInfo.InvariantCulture), after.ToString("P1", CultureInfo.InvariantCulture));
+            table.AddRow("all", r.AccuracyBefore.ToString("P1", CultureInfo.InvariantCulture), r.AccuracyAfter.ToString("P1", CultureInfo.InvariantCulture));
+            CliRunner.Stdout.Write(table);
+            CliRunner.Info($"weights (|z| ×4, z ×4, |z_i − z_j| ×6): {r.Calibration}");
+            CliRunner.Info($"calibrated psi in {outPath}");
+            return CommonOptions.Unreadable(unreadable ?? [], CliRunner.Ok);
+        }));
+        return command;
+    }
+}
