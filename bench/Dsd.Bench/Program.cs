@@ -17,6 +17,14 @@ using Dsd.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
+if (args.Length == 5 && args[0] == "distort") // Dsd.Bench distort PHOTO blur|noise|jpeg|resample STRENGTH OUT.png (README's damaged-photo example)
+{
+    using var photo = Dsd.Imaging.ImageIo.Load(args[1]);
+    var kind = Enum.Parse<Dsd.Imaging.DistortionKind>(args[2], ignoreCase: true);
+    Dsd.Imaging.ImageIo.SavePng(Dsd.Imaging.SyntheticDistortion.Apply(photo, kind, double.Parse(args[3], CultureInfo.InvariantCulture), seed: 0), args[4]);
+    return 0;
+}
+if (args.Length > 0 && args[0] == "psi-rmse") return PsiEvaluation.Rmse(args[1..]); // Dsd.Bench psi-rmse VAL_BANK TRAIN_BANK NAME=PSI …
 if (args.Length > 0 && args[0] == "psi-eval") return PsiEvaluation.Run(args[1..]); // Dsd.Bench psi-eval --alpha A NAME=PSI … (issue 15)
 var opts = Options.Parse(args);
 switch (opts.Command)

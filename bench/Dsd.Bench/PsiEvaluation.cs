@@ -110,6 +110,37 @@ internal static class PsiEvaluation
         return 0;
     }
 
+    /// <summary>
+    ///   Dsd.Bench psi-rmse VALIDATION_BANK TRAINING_BANK NAME=PSI …
+    /// Per-layer RMSE of each psi's predicted norms on a run's validation crops (validation.safetensors), next to the
+    /// constant predictor (the mean training target of bank.safetensors), in norms and in log norms.
+    /// </summary>
+    public static int Rmse(string[] args)
+    {
+        using var validation = Serialization.SafeTensors.Load(args[0]) is var v ? new Training.Regressor.CropBank(v["inputs"], v["targets"]) : null;
+        using var training = Serialization.SafeTensors.Load(args[1]) is var t ? new Training.Regressor.CropBank(t["inputs"], t["targets"]) : null;
+        var targets = validation!.Targets.to_type(ScalarType.Float64);
+        var logs = targets.log();
+        var constant = training!.Targets.to_type(ScalarType.Float64).mean([0], keepdim: true);
+        var logConstant = training.Targets.to_type(ScalarType.Float64).log().mean([0], keepdim: true);
+        string Row(Tensor rmse) => string.Join(" | ", rmse.data<double>().Select(x => x.ToString("G3", CultureInfo.InvariantCulture)));
+        var constRmse = (targets - constant).square().mean([0]).sqrt();
+        var constLog = (logs - logConstant).square().mean([0]).sqrt();
+        Console.WriteLine($"| psi | RMSE {string.Join(" | ", NoReferenceRegressor.Layers)} | RMSE / constant | log RMSE {string.Join(" | ", NoReferenceRegressor.Layers)} |");
+        Console.WriteLine($"| constant | {Row(constRmse)} | 1 | {Row(constLog)} |");
+        foreach (var spec in args[2..])
+        {
+            var (name, path) = (spec.Split('=')[0], spec.Split('=', 2)[1]);
+            using var psi = NoReferenceRegressor.FromFile(path);
+            using var mode = inference_mode();
+            var (norms, logMean, _) = psi.Predict(validation.Inputs);
+            var rmse = (norms.to_type(ScalarType.Float64) - targets).square().mean([0]).sqrt();
+            var logRmse = (logMean.to_type(ScalarType.Float64) - logs).square().mean([0]).sqrt();
+            Console.WriteLine($"| {name} | {Row(rmse)} | {Row(rmse / constRmse)} | {Row(logRmse)} |");
+        }
+        return 0;
+    }
+
     static IEnumerable<NoReferenceForm> Forms(NoReferenceDsdResult result, NoReferenceCalibration? calibration)
     {
         yield return NoReferenceForm.Paper;

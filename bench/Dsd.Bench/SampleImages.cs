@@ -16,7 +16,7 @@ internal static class SampleImages
         using var scope = NewDisposeScope();
         var x = ImageIo.Load(photo);
         foreach (var (sigma, name) in new[] { (1.0, "blur-1"), (2.5, "blur-2") })
-            ImageIo.SavePng(Blur(x, sigma), Path.Combine(folder, name + ".png"));
+            ImageIo.SavePng(SyntheticDistortion.Blur(x, sigma), Path.Combine(folder, name + ".png"));
         var generator = new Generator(seed: 0);
         foreach (var (sigma, name) in new[] { (5.0, "noise-1"), (15.0, "noise-2") })
             ImageIo.SavePng(x + randn(x.shape, generator: generator) * (sigma / 255), Path.Combine(folder, name + ".png"));
@@ -26,17 +26,5 @@ internal static class SampleImages
             using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, quality);
             File.WriteAllBytes(Path.Combine(folder, name + ".jpg"), data.ToArray());
         }
-    }
-
-    /// <summary>Separable Gaussian blur with a kernel of radius 3σ, borders replicated.</summary>
-    static Tensor Blur(Tensor x, double sigma)
-    {
-        var radius = (int)Math.Ceiling(3 * sigma);
-        var t = arange(-radius, radius + 1, dtype: ScalarType.Float32);
-        var k = exp(-(t * t) / (2 * sigma * sigma));
-        k /= k.sum();
-        var padded = nn.functional.pad(x, [radius, radius, radius, radius], TorchSharp.PaddingModes.Replicate);
-        var horizontal = nn.functional.conv2d(padded, k.view(1, 1, 1, -1).expand(3, 1, 1, -1), groups: 3);
-        return nn.functional.conv2d(horizontal, k.view(1, 1, -1, 1).expand(3, 1, -1, 1), groups: 3);
     }
 }
