@@ -126,8 +126,9 @@ internal static class PsiEvaluation
         string Row(Tensor rmse) => string.Join(" | ", rmse.data<double>().Select(x => x.ToString("G3", CultureInfo.InvariantCulture)));
         var constRmse = (targets - constant).square().mean([0]).sqrt();
         var constLog = (logs - logConstant).square().mean([0]).sqrt();
-        Console.WriteLine($"| psi | RMSE {string.Join(" | ", NoReferenceRegressor.Layers)} | RMSE / constant | log RMSE {string.Join(" | ", NoReferenceRegressor.Layers)} |");
-        Console.WriteLine($"| constant | {Row(constRmse)} | 1 | {Row(constLog)} |");
+        string Header(string what) => string.Join(" | ", NoReferenceRegressor.Layers.Select(l => $"{what} {l}"));
+        Console.WriteLine($"| psi | {Header("RMSE")} | {Header("RMSE/const")} | {Header("log RMSE")} |");
+        Console.WriteLine($"| constant | {Row(constRmse)} | 1 | 1 | 1 | 1 | {Row(constLog)} |");
         foreach (var spec in args[2..])
         {
             var (name, path) = (spec.Split('=')[0], spec.Split('=', 2)[1]);
