@@ -127,8 +127,8 @@ internal static class MinimizeCommand
     /// <summary>The shipped psi for α (2 or 4) when present: noref-dsd of the saved images is then reported.</summary>
     static NoReferenceDsd? NoReference(Vgg19Features vgg, double alpha, Device device)
     {
-        if (alpha is not (2 or 4) || ShippedRegressors.PathFor(alpha) is not { } psi) return null;
-        return new NoReferenceDsd(NoReferenceRegressor.FromFile(psi, device), vgg, alpha);
+        if (alpha is not (2 or 4) || ShippedRegressors.PathFor(alpha) is null) return null;
+        return NoReferenceDsd.Create(new MetricOptions { Device = device, NoReferenceAlpha = alpha }, vgg);
     }
 
     static void Summarise(string outDir, List<(int Step, Tensor Image)> saved, IReadOnlyList<MinimizationStep> steps, NoReferenceDsd? noReference, bool interrupted)
