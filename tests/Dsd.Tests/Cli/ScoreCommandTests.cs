@@ -142,6 +142,36 @@ public class NoReferenceScoreCommandTests
     }
 
     [Fact]
+    public void TheLogFormIsTheMeanLogGapOfTheGoldenPredictionsAndZScoreNeedsASpread()
+    {
+        var dir = Directory.CreateTempSubdirectory("dsd-noref-form-");
+        var golden = GoldenSet.Random;
+        var crops = Directory.CreateDirectory(Path.Combine(dir.FullName, "crops")).FullName;
+        for (var i = 0; i < 4; i++)
+            Dsd.Imaging.ImageIo.SavePng(golden["noref/crops"][i], Path.Combine(crops, $"crop{i}.png"));
+        var psi = Path.Combine(dir.FullName, "psi.safetensors");
+        SafeTensors.Save(psi, golden.WeightsUnder("regressor/"));
+
+        var (code, stdout, stderr) = CliHarness.Run("score", "--dist", crops, "--metrics", "noref-dsd", "--regressor", psi,
+            "--noref-form", "log", "--format", "json", "--vgg-weights", CliHarness.GoldenWeights);
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        // The reference's psi output and measured norms: mean over crops and layers of |log measured − log predicted|.
+        var expected = (golden["noref/dsd_l1_per_crop_layer"].log() - golden["noref/regressor_output"].clamp_min(1e-8).log()).abs().mean().item<float>();
+        Close.Scalar(expected, doc.RootElement.GetProperty("summary").GetProperty("noref-dsd").GetProperty("mean").GetDouble(), rtol: 1e-4);
+        Assert.Equal("log", doc.RootElement.GetProperty("settings").GetProperty("noref_form").GetString());
+
+        // The reference's psi predicts norms only: forms that need a spread are a usage error naming the way out.
+        (code, _, stderr) = CliHarness.Run("score", "--dist", crops, "--metrics", "noref-dsd", "--regressor", psi,
+            "--noref-form", "zscore", "--vgg-weights", CliHarness.GoldenWeights);
+        Assert.Equal(1, code);
+        Assert.Contains("--noref-form paper", stderr);
+        (code, _, stderr) = CliHarness.Run("score", "--dist", crops, "--metrics", "noref-dsd", "--noref-form", "ratio");
+        Assert.Equal(1, code);
+        dir.Delete(recursive: true);
+    }
+
+    [Fact]
     public void NoReferenceWithoutRegressorWeightsIsAnErrorNotARandomScore()
     {
         // No psi in the models folder and none given: an error, never scores from untrained weights.
