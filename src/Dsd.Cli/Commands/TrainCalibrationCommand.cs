@@ -24,17 +24,18 @@ internal static class TrainCalibrationCommand
         var heldOut = new Option<double>("--held-out") { Description = "Fraction of the groups kept out of the fit to measure it", DefaultValueFactory = _ => 0.2 };
         var seed = new Option<long>("--seed") { Description = "Seed of the crops, strengths and noise", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Where to write psi with its calibration (.safetensors)", HelpName = "FILE", Required = true };
+        var quadratic = new Option<bool>("--quadratic") { Description = "Also weigh the products z_i·z_j of the layers' z-scores (24 weights instead of 14)" };
         var strict = CommonOptions.Strict("calibrate on the others");
         var device = CommonOptions.Device();
         alpha.AcceptOnlyFromAmong("2", "4");
         var command = new Command("calibration",
             "Learn the calibrated noref-dsd form for a log-normal psi from synthetic distortions of natural photos (a ranking loss, no human labels)")
         {
-            regressor, data, alpha, groups, heldOut, seed, output, strict, device, VggWeightsOption.Create(),
+            regressor, data, alpha, groups, heldOut, seed, quadratic, output, strict, device, VggWeightsOption.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
-            var settings = new CalibrationSettings { Groups = parse.GetValue(groups), Seed = parse.GetValue(seed), HeldOut = parse.GetValue(heldOut) };
+            var settings = new CalibrationSettings { Groups = parse.GetValue(groups), Seed = parse.GetValue(seed), HeldOut = parse.GetValue(heldOut), Quadratic = parse.GetValue(quadratic) };
             if (settings.Groups < 5) throw new DsdException(DsdErrorKind.Usage, "--groups: at least 5");
             if (!(settings.HeldOut > 0 && settings.HeldOut < 1)) throw new DsdException(DsdErrorKind.Usage, "--held-out: must be in (0, 1)");
             var outPath = parse.GetValue(output)!;
@@ -65,7 +66,7 @@ internal static class TrainCalibrationCommand
             foreach (var (kind, (before, after)) in r.PerKind) table.AddRow(kind, before.ToString("P1", CultureInfo.InvariantCulture), after.ToString("P1", CultureInfo.InvariantCulture));
             table.AddRow("all", r.AccuracyBefore.ToString("P1", CultureInfo.InvariantCulture), r.AccuracyAfter.ToString("P1", CultureInfo.InvariantCulture));
             CliRunner.Stdout.Write(table);
-            CliRunner.Info($"weights (|z| ×4, z ×4, |z_i − z_j| ×6): {r.Calibration}");
+            CliRunner.Info($"weights (|z| ×4, z ×4, |z_i − z_j| ×6{(settings.Quadratic ? ", z_i·z_j ×10" : "")}): {r.Calibration}");
             CliRunner.Info($"calibrated psi in {outPath}");
             return CommonOptions.Unreadable(unreadable ?? [], CliRunner.Ok);
         }));

@@ -6,31 +6,48 @@ namespace Dsd.Quality;
 
 /// <summary>
 /// The learned part of the calibrated no-reference form: score = w · φ(z), where z_l = (log ‖DSD_l‖₁ − μ_l) / σ_l are
-/// the signed per-layer z-scores and φ(z) = (|z_1…4|, z_1…4, |z_i − z_j| for the six layer pairs). The signed terms
-/// and the differences let a distortion that moves layers in different directions (noise lowers relu1_2 and relu2_2,
-/// blur raises relu1_2 most) count even when it moves each layer by less than psi's own error, since psi's error on
-/// one image is largely shared by its layers. Learned by <c>dsd train calibration</c>; stored in psi's file metadata.
+/// the signed per-layer z-scores and φ(z) = (|z_1…4|, z_1…4, |z_i − z_j| for the six layer pairs), optionally followed
+/// by the products z_i·z_j for the ten pairs i ≤ j. The signed terms, differences and products let a distortion that
+/// moves layers in different directions (noise lowers relu1_2 and relu2_2, blur raises relu1_2 most) count even when it
+/// moves each layer by less than psi's own error, since psi's error on one image is largely shared by its layers (the
+/// products can express a Mahalanobis distance zᵀAz that discounts the shared part). The number of weights says which
+/// φ is meant. Learned by <c>dsd train calibration</c>; stored in psi's file metadata.
 /// </summary>
 public sealed record NoReferenceCalibration(double[] Weights)
 {
-    /// <summary>φ's length: 4 absolute, 4 signed, 6 pairwise differences.</summary>
+    /// <summary>φ's length without products: 4 absolute, 4 signed, 6 pairwise differences.</summary>
     public const int FeatureCount = 14;
+
+    /// <summary>φ's length with the 10 products z_i·z_j.</summary>
+    public const int QuadraticFeatureCount = 24;
 
     /// <summary>Key of the calibration in a psi safetensors file's metadata.</summary>
     public const string MetadataKey = "noref_calibration";
 
     /// <summary>The weights that give the z-score form: 1/4 on each |z_l|, 0 elsewhere.</summary>
-    public static NoReferenceCalibration ZScore { get; } = new([0.25, 0.25, 0.25, 0.25, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    public static NoReferenceCalibration ZScore { get; } = StartingPoint(quadratic: false);
 
-    /// <summary>φ(z) [B,14] for z-scores [B,4].</summary>
-    public static Tensor Features(Tensor z)
+    /// <summary>The z-score form's weights (¼ on each |z_l|) in the φ with or without products.</summary>
+    public static NoReferenceCalibration StartingPoint(bool quadratic) =>
+        new([0.25, 0.25, 0.25, 0.25, .. new double[(quadratic ? QuadraticFeatureCount : FeatureCount) - 4]]);
+
+    /// <summary>Whether φ includes the products z_i·z_j.</summary>
+    public bool Quadratic => Weights.Length == QuadraticFeatureCount;
+
+    /// <summary>φ(z) [B,14], or [B,24] with <paramref name="quadratic"/>, for z-scores [B,4].</summary>
+    public static Tensor Features(Tensor z, bool quadratic = false)
     {
         using var scope = NewDisposeScope();
-        var pairs = new List<Tensor>();
+        var differences = new List<Tensor>();
+        var products = new List<Tensor>();
         for (var i = 0; i < 4; i++)
-            for (var j = i + 1; j < 4; j++)
-                pairs.Add((z[.., i] - z[.., j]).abs());
-        return cat([z.abs(), z, stack(pairs, 1)], 1).MoveToOuterDisposeScope();
+        {
+            for (var j = i + 1; j < 4; j++) differences.Add((z[.., i] - z[.., j]).abs());
+            for (var j = i; j < 4; j++) products.Add(z[.., i] * z[.., j]);
+        }
+        List<Tensor> parts = [z.abs(), z, stack(differences, 1)];
+        if (quadratic) parts.Add(stack(products, 1));
+        return cat(parts, 1).MoveToOuterDisposeScope();
     }
 
     /// <summary>w · φ(z) per image [B].</summary>
@@ -38,19 +55,19 @@ public sealed record NoReferenceCalibration(double[] Weights)
     {
         using var scope = NewDisposeScope();
         var w = tensor(Weights, dtype: z.dtype, device: z.device);
-        return Features(z).matmul(w).MoveToOuterDisposeScope();
+        return Features(z, Quadratic).matmul(w).MoveToOuterDisposeScope();
     }
 
     public string ToJson() => JsonSerializer.Serialize(Weights);
 
-    /// <exception cref="DsdException">Not a list of <see cref="FeatureCount"/> finite numbers (Weights).</exception>
+    /// <exception cref="DsdException">Not a list of 14 or 24 finite numbers (Weights).</exception>
     public static NoReferenceCalibration FromJson(string json, string source)
     {
         double[]? w = null;
         try { w = JsonSerializer.Deserialize<double[]>(json); }
         catch (JsonException) { }
-        if (w is null || w.Length != FeatureCount || !w.All(double.IsFinite))
-            throw new DsdException(DsdErrorKind.Weights, $"{source}: the calibration in its metadata is not {FeatureCount} finite numbers");
+        if (w is null || w.Length is not (FeatureCount or QuadraticFeatureCount) || !w.All(double.IsFinite))
+            throw new DsdException(DsdErrorKind.Weights, $"{source}: the calibration in its metadata is not {FeatureCount} or {QuadraticFeatureCount} finite numbers");
         return new NoReferenceCalibration(w);
     }
 

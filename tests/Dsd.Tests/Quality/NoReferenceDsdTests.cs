@@ -107,9 +107,14 @@ public class ShippedRegressorTests
         Assert.NotNull(path); // src/Dsd.Core/Models/psi-alpha{α}.safetensors is copied beside the assemblies
         Assert.Equal(alpha.ToString(System.Globalization.CultureInfo.InvariantCulture), Dsd.Serialization.SafeTensors.LoadMetadata(path!)["alpha"]);
         using var psi = Dsd.Networks.NoReferenceRegressor.FromFile(path!);
-        using var prediction = psi.call(TorchSharp.torch.full(2, 3, 80, 80, 0.5f) + TorchSharp.torch.rand(2, 3, 80, 80) * 0.1f);
-        Assert.Equal(new long[] { 2, 4 }, prediction.shape);
-        // ‖DSD‖₁ of natural images is of order 1e-3 on these layers (golden.json); a trained psi predicts that order.
-        Assert.True(prediction.min().item<float>() > 0 && prediction.max().item<float>() < 0.1f);
+        // The shipped psi is log-normal and carries the calibration of the default form.
+        Assert.Equal(Dsd.Networks.RegressorTarget.LogNormal, psi.Target);
+        Assert.Equal(NoReferenceForm.Calibrated, NoReferenceDsd.FormFor(new MetricOptions { NoReferenceAlpha = alpha }));
+        var (norms, _, spread) = psi.Predict(TorchSharp.torch.full(2, 3, 80, 80, 0.5f) + TorchSharp.torch.rand(2, 3, 80, 80) * 0.1f);
+        Assert.Equal(new long[] { 2, 4 }, norms.shape);
+        // ‖DSD‖₁ of natural images is of order 1e-3 on these layers (golden.json); a trained psi predicts that order,
+        // and its spread of the log norm is a fraction of one e-fold, not the untrained 1.
+        Assert.True(norms.min().item<float>() > 0 && norms.max().item<float>() < 0.1f);
+        Assert.True(spread!.min().item<float>() > 0.05f && spread.max().item<float>() < 1f);
     }
 }

@@ -19,7 +19,10 @@ public sealed record CalibrationSettings
     /// <summary>Weight of ‖w − w_zscore‖² in the loss: the fit corrects the z-score form, it does not replace it freely.</summary>
     public double Regularisation { get; init; } = 0.01;
 
-    /// <summary>Full-batch Adam iterations of the fit (the problem has 14 unknowns).</summary>
+    /// <summary>Add the products z_i·z_j to the features (24 weights instead of 14).</summary>
+    public bool Quadratic { get; init; }
+
+    /// <summary>Full-batch Adam iterations of the fit (the problem has 14 or 24 unknowns).</summary>
     public int Iterations { get; init; } = 2000;
 }
 
@@ -66,30 +69,32 @@ public static class CalibrationTrainer
         var heldOutFrom = (int)Math.Round(settings.Groups * (1 - settings.HeldOut));
         var pairs = Pairs(perGroup);
         using var scope = NewDisposeScope();
+        var start = NoReferenceCalibration.StartingPoint(settings.Quadratic);
+        var count = start.Weights.Length;
         Tensor Differences(int from, int to, DistortionKind? kind = null)
         {
             var rows = new List<double>();
             for (var g = from; g < to; g++)
             {
                 using var inner = NewDisposeScope();
-                var features = NoReferenceCalibration.Features(tensor(z[g], dtype: ScalarType.Float64).view(perGroup, 4)).data<double>().ToArray();
+                var features = NoReferenceCalibration.Features(tensor(z[g], dtype: ScalarType.Float64).view(perGroup, 4), settings.Quadratic).data<double>().ToArray();
                 foreach (var (worse, better, k) in pairs)
                     if (kind is null || kind == k)
-                        for (var f = 0; f < NoReferenceCalibration.FeatureCount; f++)
-                            rows.Add(features[worse * NoReferenceCalibration.FeatureCount + f] - features[better * NoReferenceCalibration.FeatureCount + f]);
+                        for (var f = 0; f < count; f++)
+                            rows.Add(features[worse * count + f] - features[better * count + f]);
             }
-            return tensor(rows.ToArray(), dtype: ScalarType.Float64).view(-1, NoReferenceCalibration.FeatureCount);
+            return tensor(rows.ToArray(), dtype: ScalarType.Float64).view(-1, count);
         }
         var train = Differences(0, heldOutFrom);
-        var start = tensor(NoReferenceCalibration.ZScore.Weights, dtype: ScalarType.Float64);
-        var w = new TorchSharp.Modules.Parameter(start.clone());
+        var w0 = tensor(start.Weights, dtype: ScalarType.Float64);
+        var w = new TorchSharp.Modules.Parameter(w0.clone());
         using (var optimizer = optim.Adam([w], lr: 0.01))
         {
             for (var i = 0; i < settings.Iterations; i++)
             {
                 using var step = NewDisposeScope();
                 optimizer.zero_grad();
-                var loss = nn.functional.softplus(-train.matmul(w)).mean() + settings.Regularisation * (w - start).square().sum();
+                var loss = nn.functional.softplus(-train.matmul(w)).mean() + settings.Regularisation * (w - w0).square().sum();
                 loss.backward();
                 optimizer.step();
             }
@@ -101,10 +106,10 @@ public static class CalibrationTrainer
         var perKind = SyntheticDistortion.Kinds.ToDictionary(k => k.Name(), k =>
         {
             var d = Differences(heldOutFrom, settings.Groups, k);
-            return (Accuracy(d, NoReferenceCalibration.ZScore.Weights), Accuracy(d, fitted.Weights));
+            return (Accuracy(d, start.Weights), Accuracy(d, fitted.Weights));
         });
         return new CalibrationResult(fitted, (int)train.shape[0], (int)heldOut.shape[0],
-            Accuracy(heldOut, NoReferenceCalibration.ZScore.Weights), Accuracy(heldOut, fitted.Weights), perKind);
+            Accuracy(heldOut, start.Weights), Accuracy(heldOut, fitted.Weights), perKind);
     }
 
     /// <summary>
