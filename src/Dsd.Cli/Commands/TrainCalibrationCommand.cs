@@ -15,6 +15,9 @@ namespace Dsd.Cli.Commands;
 /// </summary>
 internal static class TrainCalibrationCommand
 {
+    /// <summary>The z-scores of a calibration's crops, under the key of everything they depend on.</summary>
+    sealed record ZScoreCache(string Key, double[][] Z);
+
     public static Command Create()
     {
         var regressor = new Option<string>("--regressor") { Description = "The log-normal psi (safetensors) to calibrate", HelpName = "PATH", Required = true };
@@ -25,13 +28,18 @@ internal static class TrainCalibrationCommand
         var seed = new Option<long>("--seed") { Description = "Seed of the crops, strengths and noise", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Where to write psi with its calibration (.safetensors)", HelpName = "FILE", Required = true };
         var quadratic = new Option<bool>("--quadratic") { Description = "Also weigh the products z_i·z_j of the layers' z-scores (24 weights instead of 14)" };
+        var cache = new Option<string?>("--zscores")
+        {
+            Description = "Keep the crops' z-scores in FILE (JSON) and reuse them when psi, α, crops and seed are the same: a refit (e.g. --quadratic) then skips VGG",
+            HelpName = "FILE",
+        };
         var strict = CommonOptions.Strict("calibrate on the others");
         var device = CommonOptions.Device();
         alpha.AcceptOnlyFromAmong("2", "4");
         var command = new Command("calibration",
             "Learn the calibrated noref-dsd form for a log-normal psi from synthetic distortions of natural photos (a ranking loss, no human labels)")
         {
-            regressor, data, alpha, groups, heldOut, seed, quadratic, output, strict, device, VggWeightsOption.Create(),
+            regressor, data, alpha, groups, heldOut, seed, quadratic, cache, output, strict, device, VggWeightsOption.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -49,13 +57,26 @@ internal static class TrainCalibrationCommand
             var metric = NoReferenceDsd.Create(options, vgg);
             List<string>? unreadable = parse.GetValue(strict) ? null : [];
             using var images = TrainingImages.Load(CommonOptions.ParseList(parse.GetValue(data)!), metric.Tile, failed: unreadable);
-            CalibrationResult? result = null;
-            CliRunner.Stderr.Progress().Start(ctx =>
+            var key = JsonSerializer.Serialize(new
             {
-                var task = ctx.AddTask("crops and distorted copies", maxValue: settings.Groups);
-                result = CalibrationTrainer.Fit(metric, images, settings, (done, _) => task.Value = done);
+                psi = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(psiPath))),
+                alpha = metric.Alpha, tile = metric.Tile, settings.Groups, settings.Seed, images = images.Paths,
             });
-            var r = result!;
+            var cachePath = parse.GetValue(cache);
+            var z = cachePath is not null && File.Exists(cachePath) && JsonSerializer.Deserialize<ZScoreCache>(File.ReadAllText(cachePath)) is { } c && c.Key == key
+                ? c.Z : null;
+            if (z is null)
+            {
+                CliRunner.Stderr.Progress().Start(ctx =>
+                {
+                    var task = ctx.AddTask("crops and distorted copies", maxValue: settings.Groups);
+                    z = CalibrationTrainer.ZScores(metric, images, settings, (done, _) => task.Value = done);
+                });
+                if (cachePath is not null)
+                    Serialization.AtomicFile.Write(cachePath, stream => JsonSerializer.Serialize(stream, new ZScoreCache(key, z!)));
+            }
+            else CliRunner.Info($"z-scores of {settings.Groups} crops and their copies from {cachePath}");
+            var r = CalibrationTrainer.Fit(z!, settings);
             r.Calibration.SaveWith(psiPath, outPath, new Dictionary<string, string>
             {
                 ["noref_calibration_settings"] = JsonSerializer.Serialize(settings),

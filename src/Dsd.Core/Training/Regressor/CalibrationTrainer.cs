@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Dsd.Training.Regressor;
 
-/// <summary>Settings of <see cref="CalibrationTrainer.Fit"/>.</summary>
+/// <summary>Settings of <see cref="CalibrationTrainer"/>.</summary>
 public sealed record CalibrationSettings
 {
     /// <summary>Clean crops; each gets two distorted copies of every <see cref="DistortionKind"/>.</summary>
@@ -53,6 +53,14 @@ public static class CalibrationTrainer
     /// <param name="progress">Called with (groups done, groups).</param>
     /// <param name="cancel">Stops between groups.</param>
     public static CalibrationResult Fit(NoReferenceDsd metric, TrainingImages images, CalibrationSettings settings,
+        Action<int, int>? progress = null, CancellationToken cancel = default) =>
+        Fit(ZScores(metric, images, settings, progress, cancel), settings);
+
+    /// <summary>
+    /// The signed z-scores [groups][9·4] of every group (clean crop, then weak and strong copy per kind): the costly part
+    /// of a calibration (VGG on every crop), which <see cref="Fit(double[][], CalibrationSettings)"/> then uses.
+    /// </summary>
+    public static double[][] ZScores(NoReferenceDsd metric, TrainingImages images, CalibrationSettings settings,
         Action<int, int>? progress = null, CancellationToken cancel = default)
     {
         if (metric.Regressor.Target != Networks.RegressorTarget.LogNormal)
@@ -66,6 +74,15 @@ public static class CalibrationTrainer
             z[g] = GroupZScores(metric, images[g % images.Count], side, SplitMix64.For(settings.Seed, SplitMix64.Purpose.Calibration, g));
             progress?.Invoke(g + 1, settings.Groups);
         }
+        return z;
+    }
+
+    /// <summary>Fits the calibration to z-scores from <see cref="ZScores"/>, holding out the last groups.</summary>
+    public static CalibrationResult Fit(double[][] z, CalibrationSettings settings)
+    {
+        var perGroup = 1 + 2 * SyntheticDistortion.Kinds.Count;
+        if (z.Length != settings.Groups || z.Any(g => g.Length != perGroup * 4))
+            throw new ArgumentException($"expected {settings.Groups} groups of {perGroup * 4} z-scores", nameof(z));
         var heldOutFrom = (int)Math.Round(settings.Groups * (1 - settings.HeldOut));
         var pairs = Pairs(perGroup);
         using var scope = NewDisposeScope();
