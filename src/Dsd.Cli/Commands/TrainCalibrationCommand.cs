@@ -27,7 +27,12 @@ internal static class TrainCalibrationCommand
         var heldOut = new Option<double>("--held-out") { Description = "Fraction of the groups kept out of the fit to measure it", DefaultValueFactory = _ => 0.2 };
         var seed = new Option<long>("--seed") { Description = "Seed of the crops, strengths and noise", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Where to write psi with its calibration (.safetensors)", HelpName = "FILE", Required = true };
-        var quadratic = new Option<bool>("--quadratic") { Description = "Also weigh the products z_i·z_j of the layers' z-scores (24 weights instead of 14)" };
+        var quadratic = new Option<bool>("--quadratic")
+        {
+            Description = "Also weigh the products z_i·z_j of the layers' z-scores: 24 weights; '--quadratic false' fits the 14 without them "
+                + "(the products won on the selection set at both α, docs/method.md §3)",
+            DefaultValueFactory = _ => true,
+        };
         var cache = new Option<string?>("--zscores")
         {
             Description = "Keep the crops' z-scores in FILE (JSON) and reuse them when psi, α, crops and seed are the same: a refit (e.g. --quadratic) then skips VGG",

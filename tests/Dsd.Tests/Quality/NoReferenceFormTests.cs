@@ -53,6 +53,10 @@ public class NoReferenceFormTests
     {
         var features = NoReferenceCalibration.Features(tensor(new double[] { 1, -2, 0, 3 }).view(1, 4)).data<double>().ToArray();
         Assert.Equal([1, 2, 0, 3, 1, -2, 0, 3, 3, 1, 2, 2, 5, 3], features);
+        // With the products z_i·z_j (i ≤ j) appended; a calibration of 24 weights uses them.
+        var quadratic = NoReferenceCalibration.Features(tensor(new double[] { 1, -2, 0, 3 }).view(1, 4), quadratic: true).data<double>().ToArray();
+        Assert.Equal([.. features, 1, -2, 0, 3, 4, 0, -6, 0, 0, 9], quadratic);
+        Assert.True(new NoReferenceCalibration(new double[24]).Quadratic);
         var w = Enumerable.Range(1, 14).Select(i => (double)i).ToArray();
         Close.Scalar(features.Zip(w, (f, x) => f * x).Sum(),
             new NoReferenceCalibration(w).Score(tensor(new double[] { 1, -2, 0, 3 }).view(1, 4)).item<double>(), what: "w · φ");

@@ -64,13 +64,21 @@ public class LogNormalRegressorTests
         using var psi = NoReferenceRegressor.FromFile(Path.Combine(f.Out, RegressorCheckpoint.WeightsFileName));
         var metric = new NoReferenceDsd(psi, f.Vgg, alpha: 4, tile: 32, form: NoReferenceForm.ZScore);
         using var images = TrainingImages.Load([f.Data], 32);
-        var result = CalibrationTrainer.Fit(metric, images, new CalibrationSettings { Groups = 10, HeldOut = 0.2, Iterations = 300 });
+        var settings = new CalibrationSettings { Groups = 10, HeldOut = 0.2, Iterations = 300 };
+        var z = CalibrationTrainer.ZScores(metric, images, settings);
+        Assert.Equal(10, z.Length);
+        Assert.All(z, g => Assert.Equal(9 * 4, g.Length));
+        var result = CalibrationTrainer.Fit(z, settings);
         Assert.Equal(8 * 12, result.TrainPairs);
         Assert.Equal(2 * 12, result.HeldOutPairs);
-        Assert.Equal(NoReferenceCalibration.FeatureCount, result.Calibration.Weights.Length);
+        Assert.Equal(NoReferenceCalibration.QuadraticFeatureCount, result.Calibration.Weights.Length);
         Assert.All(result.Calibration.Weights, w => Assert.True(double.IsFinite(w)));
-        Assert.NotEqual(NoReferenceCalibration.ZScore.Weights, result.Calibration.Weights);
+        Assert.NotEqual(NoReferenceCalibration.StartingPoint(quadratic: true).Weights, result.Calibration.Weights);
         Assert.Equal(["blur", "noise", "jpeg", "resample"], result.PerKind.Keys);
+        // The same z-scores refit without the products: 14 weights, the same pairs.
+        var linear = CalibrationTrainer.Fit(z, settings with { Quadratic = false });
+        Assert.Equal(NoReferenceCalibration.FeatureCount, linear.Calibration.Weights.Length);
+        Assert.Equal(result.AccuracyBefore, linear.AccuracyBefore);
         Assert.InRange(result.AccuracyAfter, 0, 1);
     }
 }
