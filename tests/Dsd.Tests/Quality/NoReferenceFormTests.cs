@@ -82,7 +82,9 @@ public class NoReferenceFormTests
         try
         {
             var psiPath = Path.Combine(folder, "psi.safetensors");
-            SafeTensors.Save(psiPath, NetworkWeights.ReferenceStateDict(LogNormalPsi([-6, -7, -6.5, -8], [0.5, 0.25, 1, 2])), new Dictionary<string, string> { ["alpha"] = "4" });
+            // The module is held while its tensors are written: a collected module disposes its parameters.
+            using var psi = LogNormalPsi([-6, -7, -6.5, -8], [0.5, 0.25, 1, 2]);
+            SafeTensors.Save(psiPath, NetworkWeights.ReferenceStateDict(psi), new Dictionary<string, string> { ["alpha"] = "4" });
             Assert.Equal(RegressorTarget.LogNormal, NoReferenceRegressor.TargetOf(psiPath));
             Assert.Null(NoReferenceCalibration.TryRead(psiPath));
             var options = new MetricOptions { RegressorPath = psiPath };
@@ -103,7 +105,8 @@ public class NoReferenceFormTests
 
             // The reference's psi (norms) keeps the paper's form by default.
             var norm = Path.Combine(folder, "norm.safetensors");
-            SafeTensors.Save(norm, NetworkWeights.ReferenceStateDict(new NoReferenceRegressor()));
+            using var normPsi = new NoReferenceRegressor();
+            SafeTensors.Save(norm, NetworkWeights.ReferenceStateDict(normPsi));
             Assert.Equal(NoReferenceForm.Paper, NoReferenceDsd.FormFor(new MetricOptions { RegressorPath = norm }));
         }
         finally
