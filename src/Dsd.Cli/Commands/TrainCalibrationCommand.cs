@@ -30,7 +30,7 @@ internal static class TrainCalibrationCommand
         var quadratic = new Option<bool>("--quadratic")
         {
             Description = "Also weigh the products z_i·z_j of the layers' z-scores: 24 weights; '--quadratic false' fits the 14 without them "
-                + "(the products won on the selection set at both α, docs/method.md §3)",
+                + "(on the selection set the products won at α = 2 and lost at α = 4; each shipped psi carries the winner, docs/method.md §3)",
             DefaultValueFactory = _ => true,
         };
         var cache = new Option<string?>("--zscores")
