@@ -117,4 +117,32 @@ public class ShippedRegressorTests
         Assert.True(norms.min().item<float>() > 0 && norms.max().item<float>() < 0.1f);
         Assert.True(spread!.min().item<float>() > 0.05f && spread.max().item<float>() < 1f);
     }
+
+    /// <summary>
+    /// The README's samples (a CC0 cat photo and two strengths of blur, noise and JPEG, committed): the shipped psi in
+    /// its default form scores every distorted copy worse than the photo (issue 15: the paper's form did not).
+    /// </summary>
+    [Theory]
+    [InlineData(4)]
+    [InlineData(2)]
+    public void InTheDefaultFormEveryDistortedSampleScoresWorseThanThePhoto(int alpha)
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Dsd.slnx"))) root = root.Parent;
+        Assert.NotNull(root);
+        var samples = Path.Combine(root!.FullName, "samples");
+        var metric = MetricCatalog.Create("noref-dsd", new MetricOptions { NoReferenceAlpha = alpha, VggWeights = Dsd.Weights.VggWeights.Embedded() });
+        double Score(string file)
+        {
+            using var image = Dsd.Imaging.ImageIo.Load(Path.Combine(samples, file));
+            return metric.Score(image, null);
+        }
+        var clean = Score("chelsea.png");
+        var distorted = new[] { "blur-1.png", "blur-2.png", "noise-1.png", "noise-2.png", "jpeg-1.jpg", "jpeg-2.jpg" }
+            .ToDictionary(f => f, f => Score(Path.Combine("distorted", f)));
+        foreach (var (file, q) in distorted) Assert.True(q > clean, $"α = {alpha}: {file} scores {q}, the photo {clean}");
+        // Blur and noise: the strong copy scores worse than the weak one at both α (JPEG q10 does not at α = 4).
+        foreach (var kind in new[] { "blur", "noise" })
+            Assert.True(distorted[$"{kind}-2.png"] > distorted[$"{kind}-1.png"], $"α = {alpha}: {kind}-2 vs {kind}-1");
+    }
 }
