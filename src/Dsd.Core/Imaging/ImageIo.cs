@@ -110,19 +110,12 @@ public static class ImageIo
         var height = (int)shape[^2];
         var width = (int)shape[^1];
 
-        byte[] rgba;
         using (var scope = NewDisposeScope())
         {
-            var chw = image.detach().reshape(3, height, width).to(CPU).to_type(ScalarType.Float32);
-            if (chw.isnan().any().item<bool>())
+            if (image.detach().isnan().any().item<bool>())
                 throw new DsdException(DsdErrorKind.Numerical, $"{path}: cannot save an image containing NaN values");
-            var rgb = chw.clone().ClampInPlace(0, 1).MulInPlace(255).round_().to_type(ScalarType.Byte).permute(1, 2, 0);
-            var alpha = full(new long[] { height, width, 1 }, (byte)255, dtype: ScalarType.Byte);
-            rgba = cat([rgb, alpha], 2).contiguous().data<byte>().ToArray();
         }
-
-        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
-        using var skImage = SKImage.FromPixelCopy(info, rgba)
+        using var skImage = ToSkImage(image)
             ?? throw new DsdException(DsdErrorKind.Io, $"{path}: could not create a {width}×{height} image for encoding");
         using var png = skImage.Encode(SKEncodedImageFormat.Png, 100)
             ?? throw new DsdException(DsdErrorKind.Io, $"{path}: PNG encoding failed");
@@ -134,6 +127,24 @@ public static class ImageIo
         {
             throw new DsdException(DsdErrorKind.Io, $"{path}: cannot write: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// An opaque 8-bit Skia image of an RGB image [1,3,H,W] or [3,H,W] (any device, any floating dtype): values clamped
+    /// to [0,1] and rounded to the nearest of 0..255. Null when Skia cannot allocate it.
+    /// </summary>
+    internal static SKImage? ToSkImage(Tensor image)
+    {
+        var (height, width) = ((int)image.shape[^2], (int)image.shape[^1]);
+        byte[] rgba;
+        using (var scope = NewDisposeScope())
+        {
+            var chw = image.detach().reshape(3, height, width).to(CPU).to_type(ScalarType.Float32);
+            var rgb = chw.clone().ClampInPlace(0, 1).MulInPlace(255).round_().to_type(ScalarType.Byte).permute(1, 2, 0);
+            var alpha = full(new long[] { height, width, 1 }, (byte)255, dtype: ScalarType.Byte);
+            rgba = cat([rgb, alpha], 2).contiguous().data<byte>().ToArray();
+        }
+        return SKImage.FromPixelCopy(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque), rgba);
     }
 
     /// <summary>

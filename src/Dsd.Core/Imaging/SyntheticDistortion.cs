@@ -65,16 +65,10 @@ public static class SyntheticDistortion
     public static Tensor Jpeg(Tensor x, int quality)
     {
         var (h, w) = ((int)x.shape[2], (int)x.shape[3]);
-        byte[] rgba;
-        using (var scope = NewDisposeScope())
-        {
-            var rgb = x[0].detach().cpu().clamp(0, 1).mul(255).round().to_type(ScalarType.Byte).permute(1, 2, 0);
-            rgba = cat([rgb, full(new long[] { h, w, 1 }, (byte)255, dtype: ScalarType.Byte)], 2).contiguous().data<byte>().ToArray();
-        }
-        var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque);
-        using var image = SKImage.FromPixelCopy(info, rgba);
+        using var image = ImageIo.ToSkImage(x[0]) ?? throw new DsdException(DsdErrorKind.Io, $"could not create a {w}×{h} image for JPEG encoding");
         using var encoded = image.Encode(SKEncodedImageFormat.Jpeg, Math.Clamp(quality, 1, 100));
-        using var decoded = SKBitmap.Decode(encoded).Copy(SKColorType.Rgba8888);
+        using var raw = SKBitmap.Decode(encoded);
+        using var decoded = raw.Copy(SKColorType.Rgba8888);
         using var outer = NewDisposeScope();
         var bytes = tensor(decoded.Bytes, new long[] { h, w, 4 });
         return bytes.narrow(2, 0, 3).permute(2, 0, 1).unsqueeze(0).to_type(ScalarType.Float32).div(255).to(x.device).MoveToOuterDisposeScope();

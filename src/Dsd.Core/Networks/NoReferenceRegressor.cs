@@ -87,10 +87,13 @@ public sealed class NoReferenceRegressor : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>The last layer's weight, whose row count tells a norm psi (4) from a log-normal one (8).</summary>
+    const string LastLayerWeight = "classifier.2.weight";
+
     /// <summary>The target of the psi weights in <paramref name="path"/>, from the shape of their last layer.</summary>
     public static RegressorTarget TargetOf(string path)
     {
-        var weights = Weights.StateDict.Load(path, key => key.EndsWith("classifier.2.weight", StringComparison.Ordinal));
+        var weights = Weights.StateDict.Load(path, key => key.EndsWith(LastLayerWeight, StringComparison.Ordinal));
         try
         {
             return TargetOf(weights);
@@ -103,7 +106,7 @@ public sealed class NoReferenceRegressor : nn.Module<Tensor, Tensor>
 
     static RegressorTarget TargetOf(IReadOnlyDictionary<string, Tensor> weights)
     {
-        var last = weights.FirstOrDefault(kv => kv.Key.EndsWith("classifier.2.weight", StringComparison.Ordinal)).Value;
+        var last = weights.FirstOrDefault(kv => kv.Key.EndsWith(LastLayerWeight, StringComparison.Ordinal)).Value;
         return last is not null && last.shape[0] == OutputCount(RegressorTarget.LogNormal) ? RegressorTarget.LogNormal : RegressorTarget.Norm;
     }
 

@@ -55,19 +55,7 @@ public static class MetricCatalog
             Description = "no-reference DSD (docs/method.md §3): how far the measured ‖DSD_α‖₁ of 4 layers are from psi's prediction (--noref-form)",
             Kind = MetricKind.NoReference,
             VggLayers = (_, _) => NoReferenceRegressor.Layers,
-            Settings = o => new Dictionary<string, object?>
-            {
-                ["regressor"] = o.RegressorPath ?? ShippedRegressors.PathFor(o.NoReferenceAlpha, o.ModelsFolder),
-                ["noref_alpha"] = o.NoReferenceAlpha,
-                ["noref_tiles"] = (o.NoReferenceTile ?? NoReferenceDsd.DefaultTile(o.NoReferenceAlpha)) is var t && t == 0 ? "whole image" : $"mean over {t}x{t} tiles",
-                ["noref_form"] = NoReferenceDsd.FormFor(o).Name(),
-                ["noref_reduction"] = NoReferenceDsd.FormFor(o) switch
-                {
-                    NoReferenceForm.Paper => "mean over 4 layers (the reference evaluator sums: ×4)",
-                    NoReferenceForm.Calibrated => "weighted sum of the 4 layers' z-scores and their differences (calibration in the psi file)",
-                    _ => "mean over 4 layers",
-                },
-            },
+            Settings = NoReferenceSettings,
             Metric = (o, vgg) => NoReferenceDsd.Create(o, vgg!),
         },
         new()
@@ -159,4 +147,23 @@ public static class MetricCatalog
         Metric = (_, vgg) => new FeatureDistanceMetric(name, create(vgg!)),
         Loss = (_, vgg) => create(vgg!).Loss,
     };
+
+    /// <summary>The settings block of noref-dsd; the form is resolved once (it reads the psi file's header).</summary>
+    static Dictionary<string, object?> NoReferenceSettings(MetricOptions o)
+    {
+        var form = NoReferenceDsd.FormFor(o);
+        return new Dictionary<string, object?>
+        {
+            ["regressor"] = o.RegressorPath ?? ShippedRegressors.PathFor(o.NoReferenceAlpha, o.ModelsFolder),
+            ["noref_alpha"] = o.NoReferenceAlpha,
+            ["noref_tiles"] = (o.NoReferenceTile ?? NoReferenceDsd.DefaultTile(o.NoReferenceAlpha)) is var t && t == 0 ? "whole image" : $"mean over {t}x{t} tiles",
+            ["noref_form"] = form.Name(),
+            ["noref_reduction"] = form switch
+            {
+                NoReferenceForm.Paper => "mean over 4 layers (the reference evaluator sums: ×4)",
+                NoReferenceForm.Calibrated => "weighted sum of the 4 layers' z-scores and their differences (calibration in the psi file)",
+                _ => "mean over 4 layers",
+            },
+        };
+    }
 }

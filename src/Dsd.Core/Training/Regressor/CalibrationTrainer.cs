@@ -88,18 +88,20 @@ public static class CalibrationTrainer
         using var scope = NewDisposeScope();
         var start = NoReferenceCalibration.StartingPoint(settings.Quadratic);
         var count = start.Weights.Length;
+        // φ of every copy in every group, computed once; a pair's row is φ(worse) − φ(better).
+        var features = z.Select(g =>
+        {
+            using var inner = NewDisposeScope();
+            return NoReferenceCalibration.Features(tensor(g, dtype: ScalarType.Float64).view(perGroup, 4), settings.Quadratic).data<double>().ToArray();
+        }).ToArray();
         Tensor Differences(int from, int to, DistortionKind? kind = null)
         {
             var rows = new List<double>();
             for (var g = from; g < to; g++)
-            {
-                using var inner = NewDisposeScope();
-                var features = NoReferenceCalibration.Features(tensor(z[g], dtype: ScalarType.Float64).view(perGroup, 4), settings.Quadratic).data<double>().ToArray();
                 foreach (var (worse, better, k) in pairs)
                     if (kind is null || kind == k)
                         for (var f = 0; f < count; f++)
-                            rows.Add(features[worse * count + f] - features[better * count + f]);
-            }
+                            rows.Add(features[g][worse * count + f] - features[g][better * count + f]);
             return tensor(rows.ToArray(), dtype: ScalarType.Float64).view(-1, count);
         }
         var train = Differences(0, heldOutFrom);
