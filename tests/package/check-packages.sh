@@ -34,8 +34,8 @@ command -v unzip >/dev/null || fail "unzip is needed to look inside the packages
 
 # 1. Pack: exactly the library and the tool.
 # The build outputs go to the work folder (removed on exit), not to the projects' bin/ and obj/: a check leaves no
-# gigabytes of Release and per-platform publish folders behind.
-run pack dotnet pack "$repo/Dsd.slnx" -c Release -o "$feed" --artifacts-path "$work/artifacts"
+# gigabytes of Release and per-platform publish folders behind; those publish folders are hard-linked (thrown away).
+run pack dotnet pack "$repo/Dsd.slnx" -c Release -o "$feed" --artifacts-path "$work/artifacts" -p:CreateHardLinksForPublishFilesIfPossible=true
 actual=$(cd "$feed" && ls | sort | tr '\n' ' ')
 expected=$(printf '%s\n' "Dsd.Core.$version.nupkg" "Dsd.Core.$version.snupkg" "dsd.$version.nupkg" \
   "dsd.linux-x64.$version.nupkg" "dsd.osx-arm64.$version.nupkg" "dsd.win-x64.$version.nupkg" | sort | tr '\n' ' ')
