@@ -24,6 +24,7 @@ if (args.Length == 5 && args[0] == "distort") // Dsd.Bench distort PHOTO blur|no
     Dsd.Imaging.ImageIo.SavePng(Dsd.Imaging.SyntheticDistortion.Apply(photo, kind, double.Parse(args[3], CultureInfo.InvariantCulture), seed: 0), args[4]);
     return 0;
 }
+if (args.Length > 0 && args[0] == "ship-model") return ShipModel.Run(args[1..]); // Dsd.Bench ship-model TASK NAME CKPT FOLDER DESCRIPTION (issue 19)
 if (args.Length > 0 && args[0] == "psi-rmse") return PsiEvaluation.Rmse(args[1..]); // Dsd.Bench psi-rmse VAL_BANK TRAIN_BANK NAME=PSI …
 if (args.Length > 0 && args[0] == "psi-eval") return PsiEvaluation.Run(args[1..]); // Dsd.Bench psi-eval --alpha A NAME=PSI … (issue 15)
 var opts = Options.Parse(args);

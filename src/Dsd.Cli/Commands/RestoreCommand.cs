@@ -2,30 +2,43 @@ using System.CommandLine;
 using Dsd.Imaging;
 using Dsd.Restoration;
 using static TorchSharp.torch;
-using Dsd.Training.Restoration;
 
 namespace Dsd.Cli.Commands;
 
-/// <summary><c>dsd restore sr|deblur --model CKPT --in PATH --out DIR</c>: runs a trained generator over image files.</summary>
+/// <summary><c>dsd restore sr|deblur [--model dsd|l1|CKPT] --in PATH --out DIR</c>: runs a trained generator over image files.</summary>
 internal static class RestoreCommand
 {
     public static Command Create()
     {
-        var command = new Command("restore", "Restore images with a trained generator: ×4 super-resolution (sr) or deblurring (deblur)");
-        command.Subcommands.Add(Task(RestorationTask.SuperResolution, "Upscale images ×4 with xSRResNet"));
-        command.Subcommands.Add(Task(RestorationTask.Deblur, "Deblur images with the deblurring network"));
+        var command = new Command("restore", "Restore images with a trained generator: "
+            + string.Join(" or ", RestorationTask.All.Select(t => $"{t.Title} ({t.Name})")) + "; trained models ship with dsd");
+        foreach (var task in RestorationTask.All)
+            command.Subcommands.Add(Task(task));
         return command;
     }
 
-    static Command Task(RestorationTask task, string description)
+    /// <summary>The <c>--model</c> help: the shipped models with what their files say about their training.</summary>
+    static string ModelHelp(RestorationTask task)
+    {
+        var shipped = ShippedModels.For(task);
+        var names = string.Join(", ", ShippedModels.Names);
+        if (shipped.Count == 0)
+            return $"Generator checkpoint: ours (.safetensors or its .json sidecar) or a PyTorch state dict of the reference code "
+                + $"(this installation has no shipped {task.Name} models: {ShippedModels.Folder} is missing them)";
+        return $"A shipped model ({names}; default {ShippedModels.Names[0]}) or a generator checkpoint: ours (.safetensors or its .json "
+            + "sidecar) or a PyTorch state dict of the reference code. Shipped: "
+            + string.Join(" ", shipped.Select(m => $"[{m.Name}] {m.Description}"));
+    }
+
+    static Command Task(RestorationTask task)
     {
         var model = new Option<string>("--model")
         {
-            Description = "Generator checkpoint: ours (.safetensors or its .json sidecar) or a PyTorch state dict saved by the reference code",
-            Required = true,
-            HelpName = "CKPT",
+            Description = ModelHelp(task),
+            DefaultValueFactory = _ => ShippedModels.Names[0],
+            HelpName = string.Join("|", ShippedModels.Names) + "|CKPT",
         };
-        var input = new Option<string>("--in") { Description = "Image file, or a folder of images (PNG, JPEG, BMP)", Required = true, HelpName = "PATH" };
+        var input = new Option<string>("--in") { Description = "Image file, or a folder of images (PNG, JPEG, BMP, WebP)", Required = true, HelpName = "PATH" };
         var output = new Option<string>("--out") { Description = "Folder for the results, written as NAME.png; never an input's path", Required = true, HelpName = "DIR" };
         var tile = new Option<int>("--tile") { Description = "Tile side in input pixels; larger images run tile by tile", DefaultValueFactory = _ => 256, HelpName = "N" };
         var overlap = new Option<int?>("--overlap")
@@ -34,19 +47,22 @@ internal static class RestoreCommand
                 + "which makes tiled output equal to whole-image output; smaller is faster but shows seams)",
             HelpName = "N",
         };
-        var blocks = new Option<int?>("--blocks") { Description = "Residual blocks of the network (default: read from the checkpoint)", HelpName = "10|5" };
+        var blocks = new Option<int?>("--blocks") { Description = "Residual blocks of the network (default: read from the checkpoint)", HelpName = "N" };
         var strict = new Option<bool>("--strict") { Description = "Stop at the first image that cannot be restored (default: report it, restore the others, exit 2)" };
         var device = CommonOptions.Device();
-        var command = new Command(task.Name(), description) { model, input, output, tile, overlap, blocks, strict, device, MemoryOption.Create() };
+        var description = task == RestorationTask.SuperResolution
+            ? "Upscale images ×4 with xSRResNet (default: the shipped DSD-trained model)"
+            : $"Restore images with {task.Network.Summary} ({task.Title}; default: the shipped DSD-trained model)";
+        var command = new Command(task.Name, description) { model, input, output, tile, overlap, blocks, strict, device, MemoryOption.Create() };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             MemoryOption.Apply(parse);
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             var outDir = parse.GetValue(output)!;
             var plan = RestorePlan.Make(parse.GetValue(input)!, outDir);
-            using var net = RestorationNetworks.Load(task, parse.GetValue(model)!, parse.GetValue(blocks), dev);
+            using var net = RestorationNetworks.Resolve(task, parse.GetValue(model)!, parse.GetValue(blocks), dev);
             var tileSize = parse.GetValue(tile);
-            var tileMargin = parse.GetValue(overlap) ?? TiledInference.ReceptiveRadius(RestorationNetworks.Blocks(net));
+            var tileMargin = parse.GetValue(overlap) ?? task.Network.ReceptiveRadius(RestorationNetworks.Blocks(net));
             var stopAtFirstError = parse.GetValue(strict);
             var (written, failed) = (0, 0);
             ItemProgress.Run(plan.Count, advance =>
@@ -57,7 +73,7 @@ internal static class RestoreCommand
                     {
                         using var scope = NewDisposeScope();
                         var x = ImageIo.Load(from, dev);
-                        ImageIo.SavePng(TiledInference.Run(net, x, task.Scale(), tileSize, tileMargin), to);
+                        ImageIo.SavePng(TiledInference.Run(net, x, task.Scale, tileSize, tileMargin), to);
                         written++;
                     }
                     // A bad image costs only its own result; a full disk or an unwritable folder stops the run.

@@ -66,8 +66,8 @@ internal static class TrainCommand
     public static Command Create()
     {
         var command = new Command("train", "Train a restoration network with L1 / perceptual / DSD losses (the paper's recipe), or psi, the regressor of the no-reference measure");
-        command.Subcommands.Add(Task(RestorationTask.SuperResolution, "Train the ×4 super-resolution network (xSRResNet); Ctrl+C saves a checkpoint"));
-        command.Subcommands.Add(Task(RestorationTask.Deblur, "Train the deblurring network; Ctrl+C saves a checkpoint"));
+        foreach (var task in RestorationTask.All)
+            command.Subcommands.Add(Task(task, $"Train {task.Network.Summary} ({task.Title}); Ctrl+C saves a checkpoint"));
         command.Subcommands.Add(TrainRegressorCommand.Create());
         command.Subcommands.Add(TrainCalibrationCommand.Create());
         return command;
@@ -78,7 +78,7 @@ internal static class TrainCommand
         var config = new Option<string?>("--config") { Description = "Training config (JSON, snake_case fields as the flags below)", HelpName = "FILE" };
         var resume = new Option<string?>("--resume") { Description = "Continue exactly from a 'last' checkpoint (its .json); its config is the base", HelpName = "CKPT" };
         var strict = CommonOptions.Strict("train on the others");
-        var command = new Command(task.Name(), description) { config, resume, strict, VggWeightsOption.Create() };
+        var command = new Command(task.Name, description) { config, resume, strict, VggWeightsOption.Create() };
         var fields = new List<(PropertyInfo Property, string Key, Option<string?> Option)>();
         foreach (var property in typeof(RestorationTrainingConfig).GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
@@ -110,7 +110,7 @@ internal static class TrainCommand
             }
             else if (resumePath is not null) node = JsonNode.Parse(RestorationCheckpoint.ReadSidecar(resumePath).Config.ToJson())!.AsObject();
             else node = new JsonObject();
-            node["task"] = task.Name();
+            node["task"] = task.Name;
             foreach (var (property, key, option) in fields)
                 if (parse.GetValue(option) is { } value) node[key] = Convert(value, property.PropertyType, option.Name);
             var settings = RestorationTrainingConfig.FromJson(node.ToJsonString(), configPath ?? "command line");

@@ -64,7 +64,7 @@ public sealed class LossComparisonReport(Vgg19Features vgg, NoReferenceDsd? noRe
                 input = input.to(device);
                 var outputs = new List<Tensor> { target, Imresize.Resize(input, (int)target.shape[2], (int)target.shape[3]).clamp(0, 1) };
                 foreach (var net in networks)
-                    outputs.Add(TiledInference.Run(net, input, XSrResNet.Scale, tile: 256, margin: TiledInference.ReceptiveRadius(RestorationNetworks.Blocks(net))).clamp(0, 1));
+                    outputs.Add(TiledInference.Run(net, input, RestorationTask.SuperResolution.Scale, tile: 256, margin: RestorationTask.SuperResolution.Network.ReceptiveRadius(RestorationNetworks.Blocks(net))).clamp(0, 1));
                 for (var m = 0; m < methods.Count; m++)
                 {
                     var s = Score(outputs[m], target);

@@ -1,87 +1,65 @@
-using Dsd.Networks;
-using Dsd.Weights;
-using TorchSharp;
-using static TorchSharp.torch;
-using Dsd.Training.Restoration;
-
 namespace Dsd.Restoration;
 
-/// <summary>What a restoration network does: ×4 super-resolution (xSRResNet) or deblurring (DeblurNet).</summary>
-public enum RestorationTask
+/// <summary>How a missing input is made from a target when a folder holds targets only.</summary>
+public enum MissingInput
 {
-    SuperResolution,
-    Deblur,
+    /// <summary>MATLAB-style bicubic ↓scale of the whole image, once, quantised to 8 bits (as a saved LR file).</summary>
+    BicubicDownscale,
+
+    /// <summary>A fresh synthetic camera-shake kernel per patch, plus mild noise.</summary>
+    MotionBlur,
 }
 
-/// <summary>Building and loading the generator of a <see cref="RestorationTask"/>.</summary>
-public static class RestorationNetworks
+/// <summary>Where a folder keeps its pairs: target and input subfolders, or suffixes of files side by side.</summary>
+/// <param name="TargetFolder">Subfolder of targets (<c>HR</c>, <c>sharp</c>).</param>
+/// <param name="InputFolders">Subfolders of inputs matched by file stem, the first that exists (<c>LR</c>; <c>blur</c>, <c>blurred</c>).</param>
+/// <param name="TargetSuffix">Stem suffix of a target beside its input (<c>_HR</c>, <c>_gt</c>).</param>
+/// <param name="InputSuffix">Stem suffix of that input (<c>_LR</c>, or none: <c>X.png</c> beside <c>X_gt.png</c>).</param>
+public sealed record PairLayout(string TargetFolder, IReadOnlyList<string> InputFolders, string TargetSuffix, string InputSuffix);
+
+/// <summary>
+/// What a restoration network does, as a catalogue entry: the CLI name, the architecture that does it, how its
+/// training folders are laid out and how a missing input is made. Commands, data loading, validation and checkpoints
+/// read these fields instead of branching on the task.
+/// </summary>
+public sealed class RestorationTask
 {
-    /// <summary>Output pixels per input pixel along each side: 4 for super-resolution, 1 for deblurring.</summary>
-    public static int Scale(this RestorationTask task) => task == RestorationTask.SuperResolution ? XSrResNet.Scale : 1;
+    RestorationTask(string name, string title, RestorationNetwork network, PairLayout layout, MissingInput missingInput) =>
+        (Name, Title, Network, Layout, MissingInput) = (name, title, network, layout, missingInput);
 
-    /// <summary>The CLI / config name: <c>sr</c> or <c>deblur</c>.</summary>
-    public static string Name(this RestorationTask task) => task == RestorationTask.SuperResolution ? "sr" : "deblur";
+    /// <summary>×4 super-resolution with xSRResNet.</summary>
+    public static RestorationTask SuperResolution { get; } = new("sr", "×4 super-resolution", RestorationNetwork.XSrResNet,
+        new PairLayout("HR", ["LR"], "_HR", "_LR"), MissingInput.BicubicDownscale);
 
-    /// <summary>Parses <c>sr</c> or <c>deblur</c>.</summary>
-    public static RestorationTask Parse(string name) => name switch
-    {
-        "sr" => RestorationTask.SuperResolution,
-        "deblur" => RestorationTask.Deblur,
-        _ => throw new DsdException(DsdErrorKind.InvalidInput, $"unknown restoration task '{name}' (use sr or deblur)"),
-    };
+    /// <summary>Deblurring with the deblurring network.</summary>
+    public static RestorationTask Deblur { get; } = new("deblur", "deblurring", RestorationNetwork.DeblurNet,
+        new PairLayout("sharp", ["blur", "blurred"], "_gt", ""), MissingInput.MotionBlur);
 
-    /// <summary>The number of xResBlocks of a generator (its <c>features.N</c> modules).</summary>
-    public static int Blocks(nn.Module<Tensor, Tensor> network) =>
-        network.named_parameters().Count(p => p.name.StartsWith("features.", StringComparison.Ordinal) && p.name.EndsWith(".conv1.weight", StringComparison.Ordinal));
+    /// <summary>Every task, in the order commands list them.</summary>
+    public static IReadOnlyList<RestorationTask> All { get; } = [SuperResolution, Deblur];
 
-    /// <summary>A freshly initialised generator for <paramref name="task"/> on CPU.</summary>
-    public static nn.Module<Tensor, Tensor> Create(RestorationTask task, int blocks) =>
-        task == RestorationTask.SuperResolution ? new XSrResNet(blocks) : new DeblurNet(blocks);
+    /// <summary>The CLI and config name: <c>sr</c>, <c>deblur</c>.</summary>
+    public string Name { get; }
 
-    /// <summary>
-    /// Loads a generator from a checkpoint: our safetensors (or its <c>.json</c> sidecar) or a PyTorch state dict
-    /// saved by the reference code. When <paramref name="blocks"/> is null it is the number of <c>features.N</c>
-    /// blocks the file holds. The network is returned in eval mode on <paramref name="device"/>.
-    /// </summary>
-    /// <exception cref="DsdException">Missing or unreadable file (InvalidInput / Weights); keys or shapes of another network (Weights).</exception>
-    public static nn.Module<Tensor, Tensor> Load(RestorationTask task, string path, int? blocks = null, Device? device = null)
-    {
-        path = CheckpointFiles.WeightsPathOf(path);
-        if (!File.Exists(path)) throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: model file not found");
-        Dictionary<string, Tensor> state;
-        try { state = StateDict.Load(path); }
-        catch (DsdException e) when (!e.Message.Contains(path, StringComparison.Ordinal))
-        {
-            throw new DsdException(DsdErrorKind.Weights, $"{path}: {e.Message}", e);
-        }
-        try
-        {
-            var n = blocks ?? CountBlocks(state)
-                ?? throw new DsdException(DsdErrorKind.Weights, $"{path}: not a {task.Name()} generator state dict (no features.N.* keys)");
-            var net = Create(task, n);
-            NetworkWeights.Load(net, state, path);
-            net.eval();
-            if (device is not null) net.to(device);
-            return net;
-        }
-        finally
-        {
-            foreach (var t in state.Values) t.Dispose();
-        }
-    }
+    /// <summary>What it does, for help texts.</summary>
+    public string Title { get; }
 
-    /// <summary>Residual blocks in a generator state dict: distinct N of <c>[module.]features.N.*</c> keys, or null.</summary>
-    public static int? CountBlocks(IReadOnlyDictionary<string, Tensor> state)
-    {
-        var indices = new HashSet<int>();
-        foreach (var key in state.Keys)
-        {
-            var k = key.StartsWith("module.", StringComparison.Ordinal) ? key["module.".Length..] : key;
-            if (!k.StartsWith("features.", StringComparison.Ordinal)) continue;
-            var rest = k["features.".Length..];
-            var dot = rest.IndexOf('.');
-            if (dot > 0 && int.TryParse(rest[..dot], System.Globalization.CultureInfo.InvariantCulture, out var i)) indices.Add(i);
-        }
-        return indices.Count == 0 ? null : indices.Max() + 1;
-    }
+    /// <summary>The architecture trained and run for this task.</summary>
+    public RestorationNetwork Network { get; }
+
+    /// <summary>The folder layouts of its training and validation pairs.</summary>
+    public PairLayout Layout { get; }
+
+    /// <summary>How an input is made when a folder holds targets only.</summary>
+    public MissingInput MissingInput { get; }
+
+    /// <summary>Output pixels per input pixel along each side (the network's).</summary>
+    public int Scale => Network.Scale;
+
+    /// <summary>The entry named <paramref name="name"/>.</summary>
+    /// <exception cref="DsdException">No such task (InvalidInput, naming those that exist).</exception>
+    public static RestorationTask Parse(string name) => All.FirstOrDefault(t => t.Name == name)
+        ?? throw new DsdException(DsdErrorKind.InvalidInput, $"unknown restoration task '{name}' (use {string.Join(" or ", All.Select(t => t.Name))})");
+
+    public override string ToString() => Name;
 }

@@ -5,7 +5,7 @@ namespace Dsd.Restoration;
 /// <summary>
 /// Runs a fully convolutional restoration network over an image of any size, tile by tile. Each tile is run with
 /// <c>margin</c> pixels of real image context on every side (zero padding only at the image's own borders) and only
-/// its core is kept. When the margin covers the network's receptive field (<see cref="ReceptiveRadius"/>) the result
+/// its core is kept. When the margin covers the network's receptive field (<see cref="RestorationNetwork.ReceptiveRadius"/>) the result
 /// equals the whole-image output: no seams and no blending. An image that fits in one tile is run whole.
 /// </summary>
 public static class TiledInference
@@ -18,7 +18,7 @@ public static class TiledInference
     /// <param name="input">The degraded image [1,3,h,w] in [0,1].</param>
     /// <param name="scale">Output pixels per input pixel (4 for ×4 SR, 1 for deblurring).</param>
     /// <param name="tile">Core side of a tile in input pixels.</param>
-    /// <param name="margin">Context added on each side of a core, in input pixels (exact from <see cref="ReceptiveRadius"/> up).</param>
+    /// <param name="margin">Context added on each side of a core, in input pixels (exact from <see cref="RestorationNetwork.ReceptiveRadius"/> up).</param>
     /// <param name="budget">Memory the run may use (default <see cref="MemoryBudget.Default"/>): a run that would need more
     /// is refused before any work, with what it needs.</param>
     public static Tensor Run(nn.Module<Tensor, Tensor> network, Tensor input, int scale, int tile = 256, int margin = 16, MemoryBudget? budget = null)
@@ -68,13 +68,6 @@ public static class TiledInference
         throw new DsdException(DsdErrorKind.InvalidInput,
             $"restoring a {w}×{h} image (×{scale}: {w * scale}×{h * scale}) needs about {MemoryBudget.Format(needed)}, more than the memory budget {budget} (--max-memory); try {hint}");
     }
-
-    /// <summary>
-    /// Input pixels on each side that influence one output pixel of the xSRResNet / deblurring network with
-    /// <paramref name="blocks"/> xResBlocks: 5×5 head (2) + per block 3×3, 7×7 depthwise, 3×3 (5) + the tail convs
-    /// (at most 3 input pixels: 3×3 + 5×5 for deblurring; 3×3 upsampling convs and 3×3 + 5×5 at 4× resolution for SR).
-    /// </summary>
-    public static int ReceptiveRadius(int blocks) => 5 + 5 * blocks;
 
     /// <summary>Consecutive [start, end) cores of at most <paramref name="tile"/> pixels covering <paramref name="length"/>, of near-equal size.</summary>
     internal static IReadOnlyList<(int Start, int End)> Cores(int length, int tile)

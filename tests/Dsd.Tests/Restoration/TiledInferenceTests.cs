@@ -33,14 +33,14 @@ public sealed class TiledInferenceTests(ITestOutputHelper output)
     public void TilesWithAReceptiveFieldMarginReproduceTheWholeImage(string task, int blocks, int h, int w, int tile)
     {
         manual_seed(3);
-        var kind = RestorationNetworks.Parse(task);
+        var kind = RestorationTask.Parse(task);
         using var net = Damped(RestorationNetworks.Create(kind, blocks));
         using var x = Image(h, w, 4);
         using var whole = Whole(net, x);
-        using var tiled = TiledInference.Run(net, x, kind.Scale(), tile, TiledInference.ReceptiveRadius(blocks));
+        using var tiled = TiledInference.Run(net, x, kind.Scale, tile, kind.Network.ReceptiveRadius(blocks));
         Assert.Equal(whole.shape, tiled.shape);
         var max = (whole - tiled).abs().max().item<float>();
-        output.WriteLine($"{task}, {blocks} blocks, {h}×{w}, tile {tile}, margin {TiledInference.ReceptiveRadius(blocks)}: max |tiled − whole| {max:G3}");
+        output.WriteLine($"{task}, {blocks} blocks, {h}×{w}, tile {tile}, margin {kind.Network.ReceptiveRadius(blocks)}: max |tiled − whole| {max:G3}");
         // Same pixels in every receptive field: only float summation order (convolution sizes) may differ.
         Assert.True(max < 1e-5, $"max diff {max}");
     }

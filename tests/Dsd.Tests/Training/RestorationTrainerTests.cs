@@ -83,6 +83,21 @@ public sealed class RestorationTrainerTests
         Assert.Equal(config, saved);
     }
 
+    /// <summary>Every checkpoint records its architecture, block count and scale, so loaders need no flags.</summary>
+    [Fact]
+    public void CheckpointsRecordTheirArchitectureBlocksAndScale()
+    {
+        var dir = NewDir();
+        new RestorationTrainer(Tiny(dir, 1) with { Dsd = 0, Ema = 0, Blocks = 2 }).Run();
+        var meta = SafeTensors.LoadMetadata(Path.Combine(dir, "last.safetensors"));
+        Assert.Equal("xsrresnet", meta[RestorationNetworks.ArchitectureKey]);
+        Assert.Equal("2", meta[RestorationNetworks.BlocksKey]);
+        Assert.Equal("4", meta[RestorationNetworks.ScaleKey]);
+        Assert.Equal("sr", meta[RestorationNetworks.TaskKey]);
+        using var net = RestorationNetworks.Load(RestorationTask.SuperResolution, Path.Combine(dir, "last.json"));
+        Assert.Equal(2, RestorationNetworks.Blocks(net));
+    }
+
     [Fact]
     public void InitLoadsTheFirstStageWeights()
     {

@@ -15,8 +15,7 @@ public static class CheckpointFiles
     public static string Sidecar(string directory, string name) => Path.Combine(directory, name + ".json");
 
     /// <summary>The weights file a user may have named by its sidecar (<c>NAME.json</c>); other paths unchanged.</summary>
-    public static string WeightsPathOf(string path) =>
-        path.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? path[..^".json".Length] + ".safetensors" : path;
+    public static string WeightsPathOf(string path) => Dsd.Restoration.RestorationNetworks.WeightsPathOf(path);
 
     /// <summary>The sidecar of a checkpoint named by its weights file or its sidecar.</summary>
     public static string SidecarPathOf(string path) =>

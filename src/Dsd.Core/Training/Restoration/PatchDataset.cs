@@ -48,8 +48,8 @@ public sealed class PatchDataset : IDisposable
     {
         if (options.BatchSize < 1 || options.Crop < 1)
             throw new DsdException(DsdErrorKind.InvalidInput, $"batch size and crop must be positive (got {options.BatchSize}, {options.Crop})");
-        (this.task, scale, Options) = (task, task.Scale(), options);
-        var synthetic = task == RestorationTask.Deblur ? options.BlurKernel - 1 : 0;
+        (this.task, scale, Options) = (task, task.Scale, options);
+        var synthetic = task.MissingInput == MissingInput.MotionBlur ? options.BlurKernel - 1 : 0;
         foreach (var pair in pairs)
         {
             using var scope = NewDisposeScope();
@@ -58,7 +58,7 @@ public sealed class PatchDataset : IDisposable
             var need = options.Crop + (pair.Input is null ? synthetic : 0);
             if (h < need || w < need)
                 throw new DsdException(DsdErrorKind.InvalidInput, $"{pair.Input ?? pair.Target}: {w}×{h} is smaller than the {need}×{need} patches cut from it");
-            images.Add((Bytes(target).MoveToOuterDisposeScope(), pair.Input is null && task == RestorationTask.Deblur ? null : Bytes(input).MoveToOuterDisposeScope(), pair.Name));
+            images.Add((Bytes(target).MoveToOuterDisposeScope(), pair.Input is null && task.MissingInput == MissingInput.MotionBlur ? null : Bytes(input).MoveToOuterDisposeScope(), pair.Name));
         }
     }
 
@@ -69,11 +69,11 @@ public sealed class PatchDataset : IDisposable
     /// </summary>
     public static (Tensor Target, Tensor Input) LoadPair(ImagePair pair, RestorationTask task)
     {
-        var s = task.Scale();
+        var s = task.Scale;
         var target = ImageIo.Load(pair.Target);
         Tensor input;
         if (pair.Input is not null) input = ImageIo.Load(pair.Input);
-        else if (task == RestorationTask.SuperResolution)
+        else if (task.MissingInput == MissingInput.BicubicDownscale)
         {
             var (h0, w0) = (target.shape[2] / s * s, target.shape[3] / s * s);
             input = Imresize.Downscale(target.narrow(2, 0, h0).narrow(3, 0, w0), s).clamp(0f, 1f).mul(255f).round().div(255f);

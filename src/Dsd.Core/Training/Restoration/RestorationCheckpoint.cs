@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dsd.Networks;
+using Dsd.Restoration;
 using Dsd.Serialization;
 using static TorchSharp.torch;
 using Dsd.Training;
@@ -25,7 +26,9 @@ public static class RestorationCheckpoint
         nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor>? ema, Adam? adam)
     {
         var step = info.Step.ToString(CultureInfo.InvariantCulture);
-        var meta = new Dictionary<string, string> { ["format"] = Format, ["task"] = config.Task, [CheckpointCommit.StepKey] = step, ["blocks"] = config.Blocks.ToString(CultureInfo.InvariantCulture) };
+        var meta = RestorationNetworks.Describe(RestorationTask.Parse(config.Task), config.Blocks);
+        meta["format"] = Format;
+        meta[CheckpointCommit.StepKey] = step;
         var stateName = adam is null ? null : CheckpointCommit.StateFileName(name, info.Step);
         SafeTensors.Save(CheckpointFiles.Weights(directory, name), NetworkWeights.ReferenceStateDict(ema ?? network), meta);
         // The same weights for PyTorch users: torch.load(NAME.pth) gives the reference generator's state dict.
@@ -44,6 +47,7 @@ public static class RestorationCheckpoint
         {
             ["format"] = Format,
             ["task"] = config.Task,
+            ["architecture"] = RestorationTask.Parse(config.Task).Network.Name,
             ["blocks"] = config.Blocks,
             ["step"] = info.Step,
             ["weights"] = Path.GetFileName(CheckpointFiles.Weights(directory, name)),

@@ -40,7 +40,7 @@ internal sealed class RestorationRun : IDisposable
     {
         this.config = config;
         this.log = log;
-        var task = RestorationNetworks.Parse(config.Task);
+        var task = RestorationTask.Parse(config.Task);
         device = Devices.Parse(config.Device);
         outDir = config.Out!;
         Directory.CreateDirectory(outDir);

@@ -60,9 +60,9 @@ public static class TrainingPairs
     static List<ImagePair> Layout(string folder, RestorationTask task)
     {
         if (!Directory.Exists(folder)) throw new DsdException(DsdErrorKind.InvalidInput, $"{folder}: no such folder");
-        var (targetDir, inputDir) = task == RestorationTask.SuperResolution
-            ? (Sub(folder, "HR"), Sub(folder, "LR"))
-            : (Sub(folder, "sharp"), Sub(folder, "blur") ?? Sub(folder, "blurred"));
+        var layout = task.Layout;
+        var targetDir = Sub(folder, layout.TargetFolder);
+        var inputDir = layout.InputFolders.Select(f => Sub(folder, f)).FirstOrDefault(d => d is not null);
         List<ImagePair> pairs;
         if (targetDir is not null && inputDir is not null)
         {
@@ -73,7 +73,7 @@ public static class TrainingPairs
         else
         {
             var files = Images(folder).ToList();
-            var (targetSuffix, inputSuffix) = task == RestorationTask.SuperResolution ? ("_HR", "_LR") : ("_gt", "");
+            var (targetSuffix, inputSuffix) = (layout.TargetSuffix, layout.InputSuffix);
             var stems = files.ToDictionary(f => Path.GetFileNameWithoutExtension(f)!, StringComparer.Ordinal);
             var targets = files.Where(f => Path.GetFileNameWithoutExtension(f).EndsWith(targetSuffix, StringComparison.Ordinal)).ToList();
             if (targets.Count > 0)

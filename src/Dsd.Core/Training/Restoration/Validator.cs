@@ -36,7 +36,7 @@ public sealed class Validator : IDisposable
     public Validator(IReadOnlyList<ImagePair> pairs, RestorationTask task, int seed, VggWeights? vggWeights, Device device)
     {
         this.task = task;
-        var shave = task.Scale() == 1 ? 0 : task.Scale();
+        var shave = task.Scale == 1 ? 0 : task.Scale;
         psnr = new PsnrMetric(onY: true, shave);
         ssim = new SsimMetric("y", shave);
         if (vggWeights is not null) dsd = MetricCatalog.Create("dsd", new MetricOptions { VggWeights = vggWeights, Device = device });
@@ -44,7 +44,7 @@ public sealed class Validator : IDisposable
         {
             using var scope = NewDisposeScope();
             var (target, input) = PatchDataset.LoadPair(pairs[i], task);
-            if (pairs[i].Input is null && task == RestorationTask.Deblur)
+            if (pairs[i].Input is null && task.MissingInput == MissingInput.MotionBlur)
                 input = MotionBlur.ApplySame(target, MotionBlur.Kernel(new Random(seed * 7919 + i), 21));
             images.Add((pairs[i].Name, input.to(device).MoveToOuterDisposeScope(), target.to(device).MoveToOuterDisposeScope()));
         }
@@ -62,7 +62,7 @@ public sealed class Validator : IDisposable
             {
                 using var scope = NewDisposeScope();
                 var (name, input, target) = images[i];
-                var output = TiledInference.Run(network, input, task.Scale(), tile: 512, margin: TiledInference.ReceptiveRadius(RestorationNetworks.Blocks(network)));
+                var output = TiledInference.Run(network, input, task.Scale, tile: 512, margin: task.Network.ReceptiveRadius(RestorationNetworks.Blocks(network)));
                 p += psnr.Score(output, target);
                 s += ssim.Score(output, target);
                 if (dsd is not null) d += dsd.Score(output, target);

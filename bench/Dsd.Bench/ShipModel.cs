@@ -1,0 +1,40 @@
+using Dsd.Networks;
+using Dsd.Restoration;
+using Dsd.Serialization;
+
+namespace Dsd.Bench;
+
+/// <summary>
+/// <c>Dsd.Bench ship-model TASK NAME CHECKPOINT FOLDER DESCRIPTION [KEY=VALUE …]</c>: writes a trained generator (our
+/// checkpoint or a PyTorch state dict, e.g. from bench/pytorch/train_restoration.py) as a shipped model,
+/// <c>FOLDER/{task}-{name}.safetensors</c>: float32 weights under the reference names, with the architecture, block
+/// count and scale that loaders read and the one-line training summary that <c>dsd restore --help</c> shows.
+/// </summary>
+static class ShipModel
+{
+    public static int Run(string[] args)
+    {
+        if (args.Length < 5)
+        {
+            Console.Error.WriteLine("usage: Dsd.Bench ship-model TASK NAME CHECKPOINT FOLDER DESCRIPTION [KEY=VALUE …]");
+            return 2;
+        }
+        var task = RestorationTask.Parse(args[0]);
+        var name = args[1];
+        if (!ShippedModels.Names.Contains(name)) throw new ArgumentException($"name must be one of {string.Join(", ", ShippedModels.Names)}");
+        using var net = RestorationNetworks.Load(task, args[2]);
+        var meta = RestorationNetworks.Describe(task, RestorationNetworks.Blocks(net));
+        meta[ShippedModels.DescriptionKey] = args[4];
+        foreach (var pair in args[5..])
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new ArgumentException($"not KEY=VALUE: {pair}");
+            meta[pair[..eq]] = pair[(eq + 1)..];
+        }
+        var path = Path.Combine(args[3], ShippedModels.FileName(task, name));
+        var state = NetworkWeights.ReferenceStateDict(net).ToDictionary(kv => kv.Key, kv => kv.Value.to_type(TorchSharp.torch.ScalarType.Float32).contiguous());
+        SafeTensors.Save(path, state, meta);
+        Console.WriteLine($"{path}: {task.Network.Name}, {meta[RestorationNetworks.BlocksKey]} blocks, {state.Values.Sum(t => t.numel()):N0} parameters, {new FileInfo(path).Length:N0} bytes");
+        return 0;
+    }
+}
