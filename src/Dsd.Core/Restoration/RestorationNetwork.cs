@@ -13,8 +13,9 @@ namespace Dsd.Restoration;
 /// <param name="Summary">One line for help texts and listings.</param>
 /// <param name="Factory">A freshly initialised network with the given block count, on CPU.</param>
 /// <param name="Radius">Input pixels on each side that influence one output pixel, for a block count.</param>
+/// <param name="Tail">Parameter-name prefix of the last convolution, whose output is added to the skip path.</param>
 public sealed record RestorationNetwork(string Name, int Scale, int PublishedBlocks, string Summary,
-    Func<int, nn.Module<Tensor, Tensor>> Factory, Func<int, int> Radius)
+    Func<int, nn.Module<Tensor, Tensor>> Factory, Func<int, int> Radius, string Tail = "features_to_image.")
 {
     /// <summary>
     /// xSRResNet ×4 (docs/method.md §4). Radius: 5×5 head (2) + per block 3×3, 7×7 depthwise, 3×3 (5) + the tail,
@@ -35,6 +36,18 @@ public sealed record RestorationNetwork(string Name, int Scale, int PublishedBlo
     {
         if (blocks < 1) throw new DsdException(DsdErrorKind.InvalidInput, $"{Name}: blocks must be at least 1, got {blocks}");
         return Factory(blocks);
+    }
+
+    /// <summary>
+    /// Sets the last convolution to zero, so that the network starts as its skip path (bilinear ×4 upsampling, or the
+    /// identity) instead of adding a random image to it; training then starts at the skip path's loss.
+    /// </summary>
+    public void ZeroTail(nn.Module<Tensor, Tensor> network)
+    {
+        using var noGrad = no_grad();
+        var tail = network.named_parameters().Where(p => p.name.StartsWith(Tail, StringComparison.Ordinal)).ToList();
+        if (tail.Count == 0) throw new InvalidOperationException($"{Name}: no parameters named {Tail}*");
+        foreach (var (_, p) in tail) p.zero_();
     }
 
     /// <summary>The tile margin that makes tiled inference equal whole-image inference (<see cref="TiledInference"/>).</summary>

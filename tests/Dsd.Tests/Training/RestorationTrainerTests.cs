@@ -98,6 +98,21 @@ public sealed class RestorationTrainerTests
         Assert.Equal(2, RestorationNetworks.Blocks(net));
     }
 
+    /// <summary>zero_tail: a fresh SR network starts as bilinear ×4 upsampling of its input; with init it is refused.</summary>
+    [Fact]
+    public void ZeroTailStartsTheNetworkAsItsSkipPath()
+    {
+        var dir = NewDir();
+        new RestorationTrainer(Tiny(dir, 1) with { Dsd = 0, Ema = 0, Lr = 1e-12, ZeroTail = true }).Run();
+        using var net = RestorationNetworks.Load(RestorationTask.SuperResolution, Path.Combine(dir, "last.json"));
+        using var noGrad = no_grad();
+        var x = rand(1, 3, 10, 12);
+        var bilinear = nn.functional.interpolate(x, scale_factor: [4, 4], mode: InterpolationMode.Bilinear, align_corners: false);
+        Assert.True((net.call(x) - bilinear).abs().max().item<float>() < 1e-5f);
+        var e = Assert.Throws<DsdException>(() => (Tiny(dir, 1) with { ZeroTail = true, Init = Path.Combine(dir, "last.json") }).Validate());
+        Assert.Contains("zero_tail", e.Message);
+    }
+
     [Fact]
     public void InitLoadsTheFirstStageWeights()
     {

@@ -54,6 +54,7 @@ internal sealed class RestorationRun : IDisposable
         manual_seed(config.Seed);
         net = RestorationNetworks.Create(task, config.Blocks);
         if (config.Init is not null) LoadInit(net, config.Init);
+        if (config.ZeroTail) task.Network.ZeroTail(net);
         net.to(device);
         net.train();
         if (config.Ema > 0)

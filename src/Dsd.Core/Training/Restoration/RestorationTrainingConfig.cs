@@ -68,6 +68,9 @@ public sealed record RestorationTrainingConfig
     /// <summary>Initial weights (the two-stage recipe: the PSNR-stage checkpoint), ours or a reference state dict.</summary>
     public string? Init { get; init; }
 
+    /// <summary>A fresh network starts with its last convolution at zero, i.e. as its skip path (not with <see cref="Init"/>).</summary>
+    public bool ZeroTail { get; init; }
+
     public int ValEvery { get; init; } = 500;
 
     /// <summary>Validation images used at most (0: all).</summary>
@@ -182,6 +185,7 @@ public sealed record RestorationTrainingConfig
         Require(LearningRateSchedule.Kinds.Contains(Schedule), $"schedule: '{Schedule}' (use step or cosine)");
         Require(LrStep >= 1 && LrGamma > 0, "lr_step must be positive and lr_gamma > 0");
         Require(Ema is >= 0 and < 1, "ema: a decay in [0,1), 0 for none");
+        Require(!(ZeroTail && Init is not null), "zero_tail applies to a fresh network; init already gives every weight");
         Require(ClipGrad >= 0, "clip_grad: 0 for none, else the largest gradient norm");
         var weights = LossWeights();
         Require(weights.All(w => w.Weight >= 0 && double.IsFinite(w.Weight)), "loss weights must be ≥ 0");
