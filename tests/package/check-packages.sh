@@ -42,7 +42,8 @@ expected=$(printf '%s\n' "Dsd.Core.$version.nupkg" "Dsd.Core.$version.snupkg" "d
 [ "$actual" = "$expected" ] || fail "the feed holds [$actual], expected [$expected]"
 lib=$(unzip -l "$feed/Dsd.Core.$version.nupkg")
 for f in lib/net10.0/Dsd.Core.dll lib/net10.0/Dsd.Core.xml README.md THIRD-PARTY-NOTICES.md buildTransitive/Dsd.Core.targets \
-         buildTransitive/GlibcxxCompat.targets buildTransitive/GlibcxxCompat.cs models/psi-alpha2.safetensors models/psi-alpha4.safetensors; do
+         buildTransitive/GlibcxxCompat.targets buildTransitive/GlibcxxCompat.cs models/psi-alpha2.safetensors models/psi-alpha4.safetensors \
+         models/sr-dsd.safetensors models/sr-l1.safetensors models/deblur-dsd.safetensors models/deblur-l1.safetensors; do
   grep -q " $f\$" <<<"$lib" || fail "Dsd.Core.$version.nupkg lacks $f"
 done
 nuspec=$(unzip -p "$feed/Dsd.Core.$version.nupkg" Dsd.Core.nuspec)
@@ -84,6 +85,7 @@ using Dsd.Dissimilarity;
 using Dsd.Features;
 using Dsd.Imaging;
 using Dsd.Quality;
+using Dsd.Restoration;
 using Dsd.Weights;
 
 // args: reference image, distorted image; VGG19 conv1_1…conv3_1 come built into the library.
@@ -96,13 +98,18 @@ using var fy = Fingerprint.Compute(vgg, reference, DsdOptions.ImageQuality);
 using var d = DsdDistance.Between(fx, fy);
 Console.WriteLine($"dsd {d.item<float>().ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
 Console.WriteLine($"psi alpha4 {(ShippedRegressors.PathFor(4) is null ? "missing" : "shipped")}");
+// The shipped ×4 SR model in one call: a 4×4 image becomes 16×16.
+using var sr = ShippedModels.Load(RestorationTask.SuperResolution);
+using var up = sr.call(distorted.narrow(2, 0, 4).narrow(3, 0, 4));
+Console.WriteLine($"sr model {up.shape[2]}x{up.shape[3]}");
 EOF
 run build dotnet build "$work/app" -c Release
 [ -f "$work/app/bin/Release/net10.0/models/psi-alpha4.safetensors" ] || fail "the package did not copy models/psi-alpha4.safetensors to the output"
 out=$(dotnet "$work/app/bin/Release/net10.0/DsdConsumer.dll" "$ref" "$dist" 2>&1) || { echo "$out" >&2; fail "the consumer project failed to run"; }
 lib_dsd=$(sed -n 's/^dsd //p' <<<"$out")
 grep -qx 'psi alpha4 shipped' <<<"$out" || fail "the consumer does not see the shipped psi: $out"
+grep -qx 'sr model 16x16' <<<"$out" || fail "the consumer cannot run the shipped sr model: $out"
 awk -v a="$tool_dsd" -v b="$lib_dsd" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b > 0 && d <= 1e-6 * b) }' \
   || fail "the library gave dsd = $lib_dsd, the tool $tool_dsd"
-step "console project with dotnet add package Dsd.Core: dsd = $lib_dsd (same as the tool), psi models in its output"
+step "console project with dotnet add package Dsd.Core: dsd = $lib_dsd (same as the tool), psi and restoration models in its output"
 echo "package check: passed in $(( $(date +%s) - started )) s"

@@ -25,9 +25,8 @@ internal static class RestoreCommand
         if (shipped.Count == 0)
             return $"Generator checkpoint: ours (.safetensors or its .json sidecar) or a PyTorch state dict of the reference code "
                 + $"(this installation has no shipped {task.Name} models: {ShippedModels.Folder} is missing them)";
-        return $"A shipped model ({names}; default {ShippedModels.Names[0]}) or a generator checkpoint: ours (.safetensors or its .json "
-            + "sidecar) or a PyTorch state dict of the reference code. Shipped: "
-            + string.Join(" ", shipped.Select(m => $"[{m.Name}] {m.Description}"));
+        return $"A shipped model ({names}: see above) or a generator checkpoint: ours (.safetensors or its .json sidecar) or a "
+            + "PyTorch state dict of the reference code";
     }
 
     static Command Task(RestorationTask task)
@@ -50,9 +49,11 @@ internal static class RestoreCommand
         var blocks = new Option<int?>("--blocks") { Description = "Residual blocks of the network (default: read from the checkpoint)", HelpName = "N" };
         var strict = new Option<bool>("--strict") { Description = "Stop at the first image that cannot be restored (default: report it, restore the others, exit 2)" };
         var device = CommonOptions.Device();
-        var description = task == RestorationTask.SuperResolution
-            ? "Upscale images ×4 with xSRResNet (default: the shipped DSD-trained model)"
-            : $"Restore images with {task.Network.Summary} ({task.Title}; default: the shipped DSD-trained model)";
+        var description = (task == RestorationTask.SuperResolution
+            ? "Upscale images ×4 with xSRResNet"
+            : $"Restore images with {task.Network.Summary} ({task.Title})")
+            + (ShippedModels.For(task).Count == 0 ? "" : ". Shipped models (--model NAME):")
+            + string.Concat(ShippedModels.For(task).Select(m => $"\n  {m.Name}{(m.Name == ShippedModels.Names[0] ? " (default)" : "")}: {m.Description}"));
         var command = new Command(task.Name, description) { model, input, output, tile, overlap, blocks, strict, device, MemoryOption.Create() };
         command.SetAction(parse => CliRunner.Run(() =>
         {
