@@ -588,6 +588,7 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--tasks", default="sr,deblur")
     ap.add_argument("--vgg", default=None, help="VGG19 conv1_1..conv3_1 safetensors (default DATA/vgg19_features_0-10.safetensors)")
+    ap.add_argument("--no-zero-tail", action="store_true", help="keep the Kaiming-initialised last conv (default: zero, as dsd train --zero-tail)")
     ap.add_argument("--val-limit", type=int, default=0, help="validate on the first N images only (default all)")
     ap.add_argument("--dry-run", action="store_true",
                     help="CPU, 1 thread, 3 steps per stage, tiny crops, batch 2, the first few training images, 1 cropped validation image")
@@ -651,6 +652,12 @@ def main():
             data = DeblurData(folder, device, cfg.crop, 2 if args.dry_run else 0)
             model = DeblurNet(args.blocks).to(device)
             ntrain = len(data.blurred)
+        if not args.no_zero_tail:
+            # As dsd train --zero-tail: the network starts as its skip path (bilinear ×4 / identity), not skip + a
+            # random image with values in the hundreds, so the L1 stage starts at the skip path's loss.
+            with torch.no_grad():
+                model.features_to_image.weight.zero_()
+                model.features_to_image.bias.zero_()
         params = sum(p.numel() for p in model.parameters())
         if args.blocks == 10 and params != EXPECTED_PARAMS[task]:
             raise SystemExit(f"{task}: {params} parameters, expected {EXPECTED_PARAMS[task]}")
