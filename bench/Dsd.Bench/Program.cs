@@ -3,6 +3,7 @@
 //   Dsd.Bench prepare [--cache C] [--data D]      makes the distorted 2K copies (bicubic ↓4↑4) once
 //   Dsd.Bench list                               item names
 //   Dsd.Bench make-samples PHOTO FOLDER          the distorted copies under samples/ (README)
+//   Dsd.Bench to-rgbz OUT_DIR [--max-bytes N] [--prefix P] FILE…  images as .rgbz for bench/pytorch/train_restoration.py
 // bench/run drives it together with the PyTorch twin (bench/pytorch/dsd_bench.py).
 using System.Diagnostics;
 using System.Globalization;
@@ -25,6 +26,7 @@ if (args.Length == 5 && args[0] == "distort") // Dsd.Bench distort PHOTO blur|no
     return 0;
 }
 if (args.Length > 0 && args[0] == "ship-model") return ShipModel.Run(args[1..]); // Dsd.Bench ship-model TASK NAME CKPT FOLDER DESCRIPTION (issue 19)
+if (args.Length > 0 && args[0] == "to-rgbz") return RgbzImages.Run(args[1..]); // Dsd.Bench to-rgbz OUT_DIR [--max-bytes N] [--prefix P] FILE… (train_restoration.py data)
 if (args.Length > 0 && args[0] == "psi-rmse") return PsiEvaluation.Rmse(args[1..]); // Dsd.Bench psi-rmse VAL_BANK TRAIN_BANK NAME=PSI …
 if (args.Length > 0 && args[0] == "psi-eval") return PsiEvaluation.Run(args[1..]); // Dsd.Bench psi-eval --alpha A NAME=PSI … (issue 15)
 var opts = Options.Parse(args);
