@@ -3,6 +3,7 @@
 //   Dsd.Bench prepare [--cache C] [--data D]      makes the distorted 2K copies (bicubic ↓4↑4) once
 //   Dsd.Bench list                               item names
 //   Dsd.Bench make-samples PHOTO FOLDER          the distorted copies under samples/ (README)
+//   Dsd.Bench restoration-eval sr|deblur …       trained restoration models vs baselines: table and figures (bench/README.md)
 // bench/run drives it together with the PyTorch twin (bench/pytorch/dsd_bench.py).
 using System.Diagnostics;
 using System.Globalization;
@@ -26,6 +27,7 @@ if (args.Length == 5 && args[0] == "distort") // Dsd.Bench distort PHOTO blur|no
 }
 if (args.Length > 0 && args[0] == "psi-rmse") return PsiEvaluation.Rmse(args[1..]); // Dsd.Bench psi-rmse VAL_BANK TRAIN_BANK NAME=PSI …
 if (args.Length > 0 && args[0] == "psi-eval") return PsiEvaluation.Run(args[1..]); // Dsd.Bench psi-eval --alpha A NAME=PSI … (issue 15)
+if (args.Length > 0 && args[0] == "restoration-eval") return RestorationEvaluation.Run(args[1..]); // Dsd.Bench restoration-eval sr|deblur --data D --out DIR NAME=MODEL … (bench/README.md)
 var opts = Options.Parse(args);
 switch (opts.Command)
 {
