@@ -82,7 +82,10 @@ internal static class RestorationEvaluation
         var names = MetricNames.Concat(OptionalMetricNames.Where(n => MetricCatalog.Metrics.Any(e => e.Name == n))).ToList();
         var entries = names.Select(MetricCatalog.Metric).ToList();
         var metrics = entries.Select(e => MetricCatalog.Create(e, options)).ToList();
-        var networks = s.Models.Select(m => (m.Name, Net: RestorationNetworks.Load(s.Task, m.Path))).ToList();
+        // Models given twice under different names (L1 and DSD while only one exists) are loaded and run once.
+        var loaded = new Dictionary<string, nn.Module<Tensor, Tensor>>();
+        var networks = s.Models.Select(m => (m.Name, m.Path, Net: loaded.TryGetValue(Path.GetFullPath(m.Path), out var net) ? net
+            : loaded[Path.GetFullPath(m.Path)] = RestorationNetworks.Load(s.Task, m.Path))).ToList();
         var inputMethod = sr ? "bicubic" : "blurred";
         var truthMethod = sr ? "HR" : "sharp";
         var methods = new List<string> { inputMethod };
@@ -148,9 +151,12 @@ internal static class RestorationEvaluation
             }
 
             Score(inputMethod, () => sr ? Quantise(Imresize.Scale(input, 4, antialias: false)) : input);
-            foreach (var (name, net) in networks)
-                Score(name, () => Quantise(TiledInference.Run(net, input, s.Task.Scale(), tile: s.Tile,
-                    margin: TiledInference.ReceptiveRadius(RestorationNetworks.Blocks(net)))));
+            var restored = new Dictionary<nn.Module<Tensor, Tensor>, Tensor>();
+            foreach (var (name, _, net) in networks)
+                Score(name, () => restored.TryGetValue(net, out var done) ? done
+                    : restored[net] = Quantise(TiledInference.Run(net, input, s.Task.Scale(), tile: s.Tile,
+                        margin: TiledInference.ReceptiveRadius(RestorationNetworks.Blocks(net)))).DetachFromDisposeScope());
+            foreach (var t in restored.Values) t.Dispose();
             foreach (var (method, path) in sample.Baselines)
                 Score(method, () => ImageIo.Load(path));
             var truth = byMethod[truthMethod] = [];
@@ -353,7 +359,10 @@ internal static class RestorationEvaluation
         return ((int)(flat % cols) * step, (int)(flat / cols) * step);
     }
 
-    static string Short(string name) => name.Length <= 16 ? name : name[..16];
+    /// <summary>A row label that fits: GoPro names become "frame-1193", others their first 16 characters.</summary>
+    static string Short(string name) =>
+        System.Text.RegularExpressions.Regex.Match(name, @"frame-\d+") is { Success: true } m ? m.Value
+        : name.Length <= 16 ? name : name[..16];
 
     static void WriteCsv(string path, Dictionary<string, Dictionary<string, Dictionary<string, double>>> scores, List<string> methods, List<string> metrics)
     {
