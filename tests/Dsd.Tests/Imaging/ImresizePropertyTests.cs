@@ -69,6 +69,20 @@ public class ImresizePropertyTests
         Close.Tensor(full_like(y, 0.37f), y, rtol: 0, atol: 1e-6, what: op);
     }
 
+    [Fact]
+    public void Upscale_by_4_of_a_linear_ramp_is_the_ramp_in_the_interior()
+    {
+        // Keys' cubic reproduces linear functions: output column o samples input position (o + 1)/4 + 3/8 (1-based),
+        // i.e. (o − 1.5)/4 in 0-based columns; away from the mirrored borders the ramp comes back exactly.
+        using var scope = NewDisposeScope();
+        var x = arange(16, dtype: ScalarType.Float32).view(1, 1, 1, 16).expand(1, 3, 5, 16).contiguous();
+        var y = Imresize.Scale(x, 4, antialias: false);
+        Assert.Equal(new long[] { 1, 3, 20, 64 }, y.shape);
+        var interior = y.narrow(3, 8, 48);
+        var expected = (arange(8, 56, dtype: ScalarType.Float32) - 1.5f).div(4f).view(1, 1, 1, 48).expand_as(interior);
+        Close.Tensor(expected, interior, rtol: 0, atol: 1e-5, what: "ramp ×4");
+    }
+
     [Theory]
     [InlineData(33, 47, 2, 16, 23)]
     [InlineData(17, 9, 2, 8, 4)]
