@@ -64,7 +64,7 @@ public sealed class GpuRecipeTests(ITestOutputHelper output)
                     var x = check[$"{name}-input"];
                     using var noGrad = no_grad();
                     var y = net.call(x);
-                    var s = task.Scale();
+                    var s = task.Scale;
                     Assert.Equal(new[] { 1L, 3, x.shape[2] * s, x.shape[3] * s }, y.shape);
                     // A few steps from Kaiming init leave outputs of ±100s; two libtorch builds sum in other orders, so
                     // the tolerance is relative to the largest value (a wrong weight or layer is off by O(1) of it).
