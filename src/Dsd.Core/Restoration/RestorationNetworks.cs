@@ -23,6 +23,14 @@ public static class RestorationNetworks
     /// <summary>A freshly initialised generator for <paramref name="task"/> on CPU.</summary>
     public static nn.Module<Tensor, Tensor> Create(RestorationTask task, int blocks) => task.Network.Create(blocks);
 
+    /// <summary>
+    /// Restores <paramref name="input"/> [1,3,h,w] with <paramref name="network"/> (a generator of this task), tile by
+    /// tile with the exact margin (the architecture's receptive radius), so the result equals whole-image inference:
+    /// [1,3,s·h,s·w] in [0,1].
+    /// </summary>
+    public static Tensor Restore(this RestorationTask task, nn.Module<Tensor, Tensor> network, Tensor input, int tile = 256, MemoryBudget? budget = null) =>
+        TiledInference.Run(network, input, task.Scale, tile, task.Network.ReceptiveRadius(Blocks(network)), budget);
+
     /// <summary>What a generator file records about itself, so that any reader can rebuild the network.</summary>
     public static Dictionary<string, string> Describe(RestorationTask task, int blocks) => new()
     {

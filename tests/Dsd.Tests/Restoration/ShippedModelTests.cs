@@ -71,7 +71,7 @@ public sealed class ShippedModelTests
     static Tensor Restore(RestorationTask task, string name, Tensor input)
     {
         using var net = ShippedModels.Load(task, name);
-        return TiledInference.Run(net, input, task.Scale, tile: 512, margin: task.Network.ReceptiveRadius(RestorationNetworks.Blocks(net)));
+        return task.Restore(net, input);
     }
 
     /// <summary>
