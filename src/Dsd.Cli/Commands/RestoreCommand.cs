@@ -39,7 +39,11 @@ internal static class RestoreCommand
         };
         var input = new Option<string>("--in") { Description = "Image file, or a folder of images (PNG, JPEG, BMP, WebP)", Required = true, HelpName = "PATH" };
         var output = new Option<string>("--out") { Description = "Folder for the results, written as NAME.png; never an input's path", Required = true, HelpName = "DIR" };
-        var tile = new Option<int>("--tile") { Description = "Tile side in input pixels; larger images run tile by tile", DefaultValueFactory = _ => 256, HelpName = "N" };
+        var tile = new Option<int?>("--tile")
+        {
+            Description = "Tile side in input pixels; larger images run tile by tile (default: the largest of 512, 256, 128, 64 that fits --max-memory)",
+            HelpName = "N",
+        };
         var overlap = new Option<int?>("--overlap")
         {
             Description = "Context around each tile in input pixels (default: the network's receptive radius, 5 + 5·blocks, "
@@ -74,7 +78,8 @@ internal static class RestoreCommand
                     {
                         using var scope = NewDisposeScope();
                         var x = ImageIo.Load(from, dev);
-                        ImageIo.SavePng(TiledInference.Run(net, x, task.Scale, tileSize, tileMargin), to);
+                        var side = tileSize ?? TiledInference.AutoTile(x.shape[2], x.shape[3], task.Scale, tileMargin);
+                        ImageIo.SavePng(TiledInference.Run(net, x, task.Scale, side, tileMargin), to);
                         written++;
                     }
                     // A bad image costs only its own result; a full disk or an unwritable folder stops the run.

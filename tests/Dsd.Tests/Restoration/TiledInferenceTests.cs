@@ -109,4 +109,16 @@ public sealed class TiledInferenceMemoryTests
         using var y = TiledInference.Run(net, x, 4, 16, 15, new MemoryBudget(40 << 20));   // 46² windows: 2.2 + 29.2 MiB
         Assert.Equal([1L, 3, 256, 320], y.shape);
     }
+
+    /// <summary>The automatic tile is the largest that fits the budget: 512 for a 512×384 ×4 SR in 8 GB, smaller in less.</summary>
+    [Fact]
+    public void AutoTileIsTheLargestThatFitsTheMemoryBudget()
+    {
+        Assert.Equal(512, TiledInference.AutoTile(384, 512, 4, 30, MemoryBudget.Parse("8G")));
+        Assert.Equal(256, TiledInference.AutoTile(384, 512, 4, 30, MemoryBudget.Parse("1500M")));
+        var tight = MemoryBudget.Parse("1G");
+        var tile = TiledInference.AutoTile(384, 512, 4, 30, tight);
+        Assert.True(tile < 256 && TiledInference.EstimateBytes(384, 512, 4, tile, 30) <= tight.Bytes || tile == 64);
+        Assert.Equal(64, TiledInference.AutoTile(100_000, 100_000, 4, 30, tight));
+    }
 }
