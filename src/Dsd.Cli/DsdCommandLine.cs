@@ -13,6 +13,9 @@ namespace Dsd.Cli;
 /// </summary>
 internal static class DsdCommandLine
 {
+    /// <summary>The most <c>--threads</c> accepted: four per core of this machine.</summary>
+    public static int MaxThreads => 4 * Environment.ProcessorCount;
+
     public static RootCommand Create()
     {
         var root = new RootCommand("dsd: Deep Self-Dissimilarity (DSD) image fingerprints, quality scores and restoration tools.");
@@ -41,7 +44,11 @@ internal static class DsdCommandLine
         };
         threads.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--threads must be at least 1");
+            // Each thread is an OS thread of libtorch's pool: --threads 100000 once exhausted the machine's process
+            // table. More threads than a few per core never helps, so more are refused before any is made.
+            var most = MaxThreads;
+            if (r.GetValueOrDefault<int?>() is { } n && (n < 1 || n > most))
+                r.AddError($"--threads must be between 1 and {most} (4 × the {Environment.ProcessorCount} cores here)");
         });
         root.Options.Add(maxPixels);
         root.Options.Add(threads);
