@@ -191,6 +191,8 @@ PERCEPTUAL_LAYER = "relu2_2"  # conv5_4 in the paper; the shipped weights stop a
 DSD_ALPHA = 2
 
 
+# The VGG19 / Gram / bicubic code repeats dsd_bench.py's on purpose: that module imports numpy and Pillow at load
+# time, and the GPU machine this script is written for has torch only.
 class Vgg19(nn.Module):
     def __init__(self, state, taps):
         super().__init__()
