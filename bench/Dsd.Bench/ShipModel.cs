@@ -22,7 +22,9 @@ static class ShipModel
         var task = RestorationTask.Parse(args[0]);
         var name = args[1];
         if (!ShippedModels.Names.Contains(name)) throw new ArgumentException($"name must be one of {string.Join(", ", ShippedModels.Names)}");
-        using var net = RestorationNetworks.Load(task, RawWeights(args[2]));
+        var source = RawWeights(args[2]);
+        using var net = RestorationNetworks.Load(task, source);
+        if (source != args[2]) File.Delete(source);
         var meta = RestorationNetworks.Describe(task, RestorationNetworks.Blocks(net));
         meta[ShippedModels.DescriptionKey] = args[4];
         foreach (var pair in args[5..])

@@ -3,7 +3,7 @@
 
 Loads CKPT.pth with torch.load, loads it strictly into an xSRResNet written here with the reference generator's
 parameter names (image_to_features, features.N.{conv1,xunit.features.0,conv2}, usample.N.conv, hrconv,
-features_to_image), runs it on LR.png and compares with OUT.png written by `dsd restore sr --model CKPT`.
+features_to_image: train_restoration.py's), runs it on LR.png and compares with OUT.png written by `dsd restore sr --model CKPT`.
 Prints the largest difference in grey levels; exits 1 above one grey level (PNG rounding allows 1).
 Usage: /usr/bin/python3 check_pth_interop.py CKPT.pth LR.png OUT.png
 """
@@ -11,53 +11,10 @@ import sys
 
 import numpy as np
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 from PIL import Image
 
-
-class XUnit(nn.Module):
-    def __init__(self, c=64):
-        super().__init__()
-        self.features = nn.Sequential(nn.Conv2d(c, c, 7, padding=3, groups=c), nn.Sigmoid())
-
-    def forward(self, x):
-        return x * self.features(x)
-
-
-class XResBlock(nn.Module):
-    def __init__(self, c=64):
-        super().__init__()
-        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
-        self.xunit = XUnit(c)
-        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
-
-    def forward(self, x):
-        return x + self.conv2(self.xunit(self.conv1(x)))
-
-
-class Upsample(nn.Module):
-    def __init__(self, c=64):
-        super().__init__()
-        self.conv = nn.Conv2d(c, 4 * c, 3, padding=1)
-
-    def forward(self, x):
-        return F.leaky_relu(F.pixel_shuffle(self.conv(x), 2), 0.1)
-
-
-class XSrResNet(nn.Module):
-    def __init__(self, blocks):
-        super().__init__()
-        self.image_to_features = nn.Conv2d(3, 64, 5, padding=2)
-        self.features = nn.Sequential(*[XResBlock() for _ in range(blocks)])
-        self.usample = nn.Sequential(Upsample(), Upsample())
-        self.hrconv = nn.Conv2d(64, 64, 3, padding=1)
-        self.features_to_image = nn.Conv2d(64, 3, 5, padding=2)
-
-    def forward(self, x):
-        skip = F.interpolate(x, scale_factor=4, mode="bilinear", align_corners=False)
-        f = self.usample(self.features(F.leaky_relu(self.image_to_features(x), 0.1)))
-        return self.features_to_image(F.leaky_relu(self.hrconv(f), 0.1)) + skip
+# The reference-named generator of the GPU recipe (torch only), loaded strictly below.
+from train_restoration import XSrResNet
 
 
 def main(ckpt, lr_path, out_path):

@@ -17,23 +17,29 @@ internal static class RestoreCommand
         return command;
     }
 
-    /// <summary>The <c>--model</c> help: the shipped models with what their files say about their training.</summary>
-    static string ModelHelp(RestorationTask task)
+    /// <summary>
+    /// The shipped models of <paramref name="task"/> for the help texts, read once per command line; a model file whose
+    /// header cannot be read must not stop every other command, so it is left out here and reported when used.
+    /// </summary>
+    static IReadOnlyList<ShippedModel> ShippedForHelp(RestorationTask task)
     {
-        var shipped = ShippedModels.For(task);
-        var names = string.Join(", ", ShippedModels.Names);
-        if (shipped.Count == 0)
-            return $"Generator checkpoint: ours (.safetensors or its .json sidecar) or a PyTorch state dict of the reference code "
-                + $"(this installation has no shipped {task.Name} models: {ShippedModels.Folder} is missing them)";
-        return $"A shipped model ({names}: see above) or a generator checkpoint: ours (.safetensors or its .json sidecar) or a "
-            + "PyTorch state dict of the reference code";
+        try { return ShippedModels.For(task); }
+        catch (DsdException) { return []; }
     }
+
+    /// <summary>The <c>--model</c> help.</summary>
+    static string ModelHelp(RestorationTask task, int shipped) => shipped == 0
+        ? $"Generator checkpoint: ours (.safetensors or its .json sidecar) or a PyTorch state dict of the reference code "
+            + $"(this installation has no readable shipped {task.Name} models in {ShippedModels.Folder})"
+        : $"A shipped model ({string.Join(", ", ShippedModels.Names)}: see above) or a generator checkpoint: ours (.safetensors "
+            + "or its .json sidecar) or a PyTorch state dict of the reference code";
 
     static Command Task(RestorationTask task)
     {
+        var shipped = ShippedForHelp(task);
         var model = new Option<string>("--model")
         {
-            Description = ModelHelp(task),
+            Description = ModelHelp(task, shipped.Count),
             DefaultValueFactory = _ => ShippedModels.Names[0],
             HelpName = string.Join("|", ShippedModels.Names) + "|CKPT",
         };
@@ -51,13 +57,17 @@ internal static class RestoreCommand
             HelpName = "N",
         };
         var blocks = new Option<int?>("--blocks") { Description = "Residual blocks of the network (default: read from the checkpoint)", HelpName = "N" };
+        // Numbers that size work are refused up front as usage errors, not per image.
+        Bound(tile, 1, 65_536);
+        Bound(overlap, 0, 4_096);
+        Bound(blocks, 1, RestorationNetworks.MaxBlocks);
         var strict = new Option<bool>("--strict") { Description = "Stop at the first image that cannot be restored (default: report it, restore the others, exit 2)" };
         var device = CommonOptions.Device();
         var description = (task == RestorationTask.SuperResolution
             ? "Upscale images ×4 with xSRResNet"
             : $"Restore images with {task.Network.Summary} ({task.Title})")
-            + (ShippedModels.For(task).Count == 0 ? "" : ". Shipped models (--model NAME):")
-            + string.Concat(ShippedModels.For(task).Select(m => $"\n  {m.Name}{(m.Name == ShippedModels.Names[0] ? " (default)" : "")}: {m.Description}"));
+            + (shipped.Count == 0 ? "" : ". Shipped models (--model NAME):")
+            + string.Concat(shipped.Select(m => $"\n  {m.Name}{(m.Name == ShippedModels.Names[0] ? " (default)" : "")}: {m.Description}"));
         var command = new Command(task.Name, description) { model, input, output, tile, overlap, blocks, strict, device, MemoryOption.Create() };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -98,4 +108,10 @@ internal static class RestoreCommand
         }));
         return command;
     }
+
+    static void Bound(Option<int?> option, int least, int most) => option.Validators.Add(r =>
+    {
+        if (r.GetValueOrDefault<int?>() is { } n && (n < least || n > most))
+            r.AddError($"{option.Name} must be between {least} and {most}, got {n}");
+    });
 }

@@ -141,9 +141,9 @@ internal static class TrainCommand
                 _ => JsonValue.Create(value),
             };
         }
-        catch (FormatException)
+        catch (Exception e) when (e is FormatException or OverflowException)
         {
-            throw new DsdException(DsdErrorKind.InvalidInput, $"{option}: '{value}' is not a valid {t.Name.ToLowerInvariant()}");
+            throw new DsdException(DsdErrorKind.Usage, $"{option}: '{value}' is not a valid {t.Name.ToLowerInvariant()}");
         }
         catch (OverflowException)
         {

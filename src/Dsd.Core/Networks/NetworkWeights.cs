@@ -15,6 +15,18 @@ public static class NetworkWeights
     public static T ForInference<T>(T net, string path, Device? device) where T : nn.Module
     {
         Load(net, path);
+        return Ready(net, device);
+    }
+
+    /// <summary>Copies <paramref name="stateDict"/> (read from <paramref name="source"/>) into <paramref name="net"/>, switches it to eval mode and moves it to the device.</summary>
+    public static T ForInference<T>(T net, IReadOnlyDictionary<string, Tensor> stateDict, string source, Device? device) where T : nn.Module
+    {
+        Load(net, stateDict, source);
+        return Ready(net, device);
+    }
+
+    static T Ready<T>(T net, Device? device) where T : nn.Module
+    {
         net.eval();
         if (device is not null) net.to(device);
         return net;

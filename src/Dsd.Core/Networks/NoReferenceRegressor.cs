@@ -75,11 +75,7 @@ public sealed class NoReferenceRegressor : nn.Module<Tensor, Tensor>
         var weights = Weights.StateDict.Load(path);
         try
         {
-            var net = new NoReferenceRegressor(target: TargetOf(weights));
-            NetworkWeights.Load(net, weights, path);
-            net.eval();
-            if (device is not null) net.to(device);
-            return net;
+            return NetworkWeights.ForInference(new NoReferenceRegressor(target: TargetOf(weights)), weights, path, device);
         }
         finally
         {

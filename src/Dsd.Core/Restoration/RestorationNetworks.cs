@@ -61,7 +61,10 @@ public static class RestorationNetworks
     public static nn.Module<Tensor, Tensor> Load(RestorationTask task, string path, int? blocks = null, Device? device = null)
     {
         path = WeightsPathOf(path);
-        if (!File.Exists(path)) throw new DsdException(DsdErrorKind.Weights, $"{path}: model file not found");
+        var file = new FileInfo(path);
+        if (!file.Exists) throw new DsdException(DsdErrorKind.Weights, $"{path}: model file not found");
+        // A named pipe or a device reports length 0; opening one to read its header would wait for a writer forever.
+        if (file.Length == 0) throw new DsdException(DsdErrorKind.Weights, $"{path}: empty, or not a regular file (a pipe or device)");
         var recorded = RecordedBlocks(task, path);
         Dictionary<string, Tensor> state;
         try { state = StateDict.Load(path); }
@@ -74,11 +77,7 @@ public static class RestorationNetworks
             var n = blocks ?? recorded ?? CountBlocks(state)
                 ?? throw new DsdException(DsdErrorKind.Weights, $"{path}: not a {task.Name} generator state dict (no features.N.* keys)");
             if (n is < 1 or > MaxBlocks) throw new DsdException(DsdErrorKind.Weights, $"{path}: {n} blocks is outside 1…{MaxBlocks}");
-            var net = Create(task, n);
-            NetworkWeights.Load(net, state, path);
-            net.eval();
-            if (device is not null) net.to(device);
-            return net;
+            return NetworkWeights.ForInference(Create(task, n), state, path, device);
         }
         finally
         {

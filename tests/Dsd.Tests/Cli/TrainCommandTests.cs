@@ -41,4 +41,17 @@ public class TrainCommandTests
         Assert.Equal(2, code);
         Assert.Contains("no checkpoint", err);
     }
+
+    /// <summary>A malformed config flag is a usage mistake: exit 1, one line naming the flag (an int too large included).</summary>
+    [Theory]
+    [InlineData("--steps", "abc")]
+    [InlineData("--steps", "99999999999")]
+    [InlineData("--zero-tail", "maybe")]
+    public void MalformedFlagValuesAreUsageErrors(string option, string value)
+    {
+        var dir = Directory.CreateTempSubdirectory("dsd-traincli-").FullName;
+        var (code, _, stderr) = CliHarness.Run("train", "sr", "--train", dir, "--out", Path.Combine(dir, "o"), option, value);
+        Assert.Equal(1, code);
+        Assert.Contains($"{option}: '{value}' is not a valid", stderr);
+    }
 }

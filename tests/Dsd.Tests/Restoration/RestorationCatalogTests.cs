@@ -130,4 +130,48 @@ public sealed class RestorationCatalogTests
         using var loaded = RestorationNetworks.Load(RestorationTask.Deblur, path);
         Assert.Equal(3, RestorationNetworks.Blocks(loaded));
     }
+
+    /// <summary>A model path naming a pipe, a device or an empty file is refused at once (opening a pipe would wait forever).</summary>
+    [UnixFact]
+    public void AModelThatIsAPipeOrEmptyIsAWeightsErrorNotAHang()
+    {
+        var dir = Directory.CreateTempSubdirectory("dsd-catalog-").FullName;
+        var fifo = Path.Combine(dir, "m.safetensors");
+        using (var mk = System.Diagnostics.Process.Start("mkfifo", fifo)) mk.WaitForExit();
+        var empty = Path.Combine(dir, "e.safetensors");
+        File.WriteAllBytes(empty, []);
+        foreach (var path in new[] { fifo, empty, "/dev/null" })
+        {
+            var load = System.Threading.Tasks.Task.Run(() => Assert.Throws<DsdException>(() => RestorationNetworks.Load(RestorationTask.SuperResolution, path)));
+            Assert.True(load.Wait(TimeSpan.FromSeconds(20)), $"{path}: still loading after 20 s");
+            Assert.Equal(DsdErrorKind.Weights, load.Result.Kind);
+            Assert.Contains("not a regular file", load.Result.Message);
+        }
+    }
+
+    /// <summary>Numbers that size restoration work are usage errors up front, not per-image failures.</summary>
+    [Theory]
+    [InlineData("--tile", "0")]
+    [InlineData("--tile", "99999999")]
+    [InlineData("--overlap", "-1")]
+    [InlineData("--blocks", "0")]
+    [InlineData("--blocks", "100000")]
+    public void RestoreNumbersOutOfBoundsAreUsageErrors(string option, string value)
+    {
+        var dir = Directory.CreateTempSubdirectory("dsd-catalog-").FullName;
+        Dsd.Imaging.ImageIo.SavePng(rand(1, 3, 8, 8), Path.Combine(dir, "x.png"));
+        var (code, _, stderr) = CliHarness.Run("restore", "sr", option, value, "--in", Path.Combine(dir, "x.png"), "--out", Path.Combine(dir, "o"));
+        Assert.Equal(1, code);
+        Assert.Contains($"{option} must be between", stderr);
+        Assert.False(Directory.Exists(Path.Combine(dir, "o")) && Directory.EnumerateFiles(Path.Combine(dir, "o")).Any());
+    }
+}
+
+/// <summary>A fact that needs Unix special files (named pipes, /dev/null); skipped elsewhere.</summary>
+public sealed class UnixFactAttribute : FactAttribute
+{
+    public UnixFactAttribute()
+    {
+        if (OperatingSystem.IsWindows()) Skip = "needs Unix named pipes and /dev/null";
+    }
 }
