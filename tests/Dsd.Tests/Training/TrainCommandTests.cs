@@ -55,7 +55,7 @@ public sealed class TrainCommandTests
     public void BadFlagValueAndUnknownConfigKeyAreUsageErrors()
     {
         var (code, _, stderr) = CliHarness.Run("train", "sr", "--train", ".", "--out", "x", "--steps", "many");
-        Assert.Equal(2, code);
+        Assert.Equal(1, code); // a malformed flag is a usage mistake (the exit-code table's 1); a bad config file is invalid input (2)
         Assert.Contains("--steps", stderr);
 
         var dir = Directory.CreateTempSubdirectory("dsd-traincli-").FullName;
