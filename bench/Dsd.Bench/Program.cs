@@ -5,6 +5,7 @@
 //   Dsd.Bench make-samples PHOTO FOLDER          the distorted copies under samples/ (README)
 //   Dsd.Bench to-rgbz OUT_DIR [--max-bytes N] [--prefix P] FILE…  images as .rgbz for bench/pytorch/train_restoration.py
 //   Dsd.Bench ship-model TASK NAME CKPT FOLDER DESCRIPTION   a trained generator as a shipped model (models/TASK-NAME.safetensors)
+//   Dsd.Bench naturalness speed|anchors|human   NIQE and BRISQUE: speed, parity with the reference values, CSIQ and SR outputs
 //   Dsd.Bench restoration-eval sr|deblur …       trained restoration models vs baselines: table and figures (bench/README.md)
 // bench/run drives it together with the PyTorch twin (bench/pytorch/dsd_bench.py).
 using System.Diagnostics;
@@ -31,6 +32,7 @@ if (args.Length > 0 && args[0] == "ship-model") return ShipModel.Run(args[1..]);
 if (args.Length > 0 && args[0] == "to-rgbz") return RgbzImages.Run(args[1..]); // Dsd.Bench to-rgbz OUT_DIR [--max-bytes N] [--prefix P] FILE… (train_restoration.py data)
 if (args.Length > 0 && args[0] == "psi-rmse") return PsiEvaluation.Rmse(args[1..]); // Dsd.Bench psi-rmse VAL_BANK TRAIN_BANK NAME=PSI …
 if (args.Length > 0 && args[0] == "psi-eval") return PsiEvaluation.Run(args[1..]); // Dsd.Bench psi-eval --alpha A NAME=PSI … (issue 15)
+if (args.Length > 0 && args[0] == "naturalness") return NaturalnessEvaluation.Run(args[1..]); // Dsd.Bench naturalness speed|anchors|human (issue 21: NIQE, BRISQUE)
 if (args.Length > 0 && args[0] == "restoration-eval") return RestorationEvaluation.Run(args[1..]); // Dsd.Bench restoration-eval sr|deblur --data D --out DIR NAME=MODEL … (bench/README.md)
 var opts = Options.Parse(args);
 switch (opts.Command)

@@ -60,6 +60,30 @@ public static class MetricCatalog
         },
         new()
         {
+            Name = "niqe",
+            Description = "NIQE (Mittal et al. 2013): distance of 96×96-block natural-scene statistics from a pristine-photo model, MATLAB gray; built-in model",
+            Kind = MetricKind.NoReference,
+            ModelFiles = ["niqe_pris_params.npz"],
+            Metric = (_, _) => new NiqeMetric(onY: false),
+        },
+        new()
+        {
+            Name = "niqe-y",
+            Description = "NIQE on BT.601 luma (BasicSR's convention, most SR papers' numbers); built-in model",
+            Kind = MetricKind.NoReference,
+            ModelFiles = ["niqe_pris_params.npz"],
+            Metric = (_, _) => new NiqeMetric(onY: true),
+        },
+        new()
+        {
+            Name = "brisque",
+            Description = "BRISQUE (Mittal et al. 2012) as OpenCV 4.6 computes it: SVR on MSCN statistics at two scales, 0–100; built-in model",
+            Kind = MetricKind.NoReference,
+            ModelFiles = ["brisque_model_live.yml", "brisque_range_live.yml"],
+            Metric = (_, _) => new BrisqueMetric(),
+        },
+        new()
+        {
             Name = "psnr-y",
             Description = "PSNR on BT.601 Y (limited range), dB",
             LowerIsBetter = false,

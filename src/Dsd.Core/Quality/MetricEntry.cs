@@ -40,6 +40,9 @@ public sealed record MetricEntry
     /// </summary>
     public Func<MetricOptions, VggWeights?, IReadOnlyList<string>> VggLayers { get; init; } = (_, _) => [];
 
+    /// <summary>Model files the entry reads besides VGG19 and psi; all are built into the library.</summary>
+    public IReadOnlyList<string> ModelFiles { get; init; } = [];
+
     /// <summary>The settings this entry reads, as outputs report them (snake_case names).</summary>
     public Func<MetricOptions, IReadOnlyDictionary<string, object?>> Settings { get; init; } = _ => new Dictionary<string, object?>();
 
