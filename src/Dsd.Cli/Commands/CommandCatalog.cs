@@ -8,6 +8,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return ScoreCommand.Create();
+        yield return MetricsCommand.Create();
         yield return MergeCommand.Create();
         yield return FingerprintCommand.Create();
         yield return VisualizeCommand.Create();

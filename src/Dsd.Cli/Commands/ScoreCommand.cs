@@ -19,7 +19,7 @@ internal static class ScoreCommand
     public static Command Create()
     {
         var o = new ScoreOptions();
-        var command = new Command("score", "Score images: full-reference metrics against --ref, or no-reference noref-dsd; one row per image plus a summary");
+        var command = new Command("score", "Score images: full-reference metrics against --ref, or no-reference ones (noref-dsd, niqe, brisque) alone; one row per image plus a summary. dsd metrics lists them all");
         foreach (var option in o.All) command.Options.Add(option);
         command.SetAction(parse => CliRunner.Run(() =>
         {

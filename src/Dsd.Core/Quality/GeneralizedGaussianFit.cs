@@ -61,6 +61,8 @@ internal static class GeneralizedGaussianFit
             var g2 = GammaFunction.Gamma(reciprocal * 2);
             ratio[i] = g2 * g2 / (GammaFunction.Gamma(reciprocal) * GammaFunction.Gamma(reciprocal * 3));
         }
+        for (var i = 1; i < length; i++)
+            if (!(ratio[i] > ratio[i - 1])) throw new InvalidOperationException($"ρ is not increasing on the grid at γ = {shape[i]}");
         return (shape, ratio);
     });
 
@@ -74,15 +76,16 @@ internal static class GeneralizedGaussianFit
         var m = Measure(x);
         var target = m.NormalisedRatio;
         var (shapes, ratios) = niqeGrid.Value;
+        // np.argmin of the squared gap: the nearest grid ratio, the lower one on a tie; ρ increases along the grid, so a
+        // binary search finds it. An undefined ratio gives NaN gaps everywhere, where argmin answers the first point.
         var best = 0;
         if (!double.IsNaN(target))
         {
-            var bestError = double.PositiveInfinity;
-            for (var i = 0; i < ratios.Length; i++)
-            {
-                var e = (ratios[i] - target) * (ratios[i] - target);
-                if (e < bestError) { bestError = e; best = i; }
-            }
+            var above = Array.BinarySearch(ratios, target);
+            if (above < 0) above = ~above;
+            best = Math.Min(above, ratios.Length - 1);
+            if (above > 0 && (ratios[above - 1] - target) * (ratios[above - 1] - target) <= (ratios[best] - target) * (ratios[best] - target))
+                best = above - 1;
         }
         var alpha = shapes[best];
         var scale = Math.Sqrt(GammaFunction.Gamma(1 / alpha) / GammaFunction.Gamma(3 / alpha));

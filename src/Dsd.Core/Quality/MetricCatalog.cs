@@ -54,6 +54,7 @@ public static class MetricCatalog
             Name = "noref-dsd",
             Description = "no-reference DSD (docs/method.md §3): how far the measured ‖DSD_α‖₁ of 4 layers are from psi's prediction (--noref-form)",
             Kind = MetricKind.NoReference,
+            NeedsPsi = true,
             VggLayers = (_, _) => NoReferenceRegressor.Layers,
             Settings = NoReferenceSettings,
             Metric = (o, vgg) => NoReferenceDsd.Create(o, vgg!),

@@ -40,6 +40,9 @@ public sealed record MetricEntry
     /// </summary>
     public Func<MetricOptions, VggWeights?, IReadOnlyList<string>> VggLayers { get; init; } = (_, _) => [];
 
+    /// <summary>True when the entry runs psi, the no-reference regressor (the shipped one, or <c>--regressor</c>).</summary>
+    public bool NeedsPsi { get; init; }
+
     /// <summary>Model files the entry reads besides VGG19 and psi; all are built into the library.</summary>
     public IReadOnlyList<string> ModelFiles { get; init; } = [];
 

@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using Dsd.Imaging;
 
 namespace Dsd.Quality;
@@ -81,26 +83,42 @@ public static class Niqe
             }
         }
         var result = new double[h * w];
+        var mu = new double[w];
+        var second = new double[w];
         for (var y = 0; y < h; y++)
+        {
+            // Whole output rows at a time (SIMD over x); each pixel still sums its taps in the same (row, column) order.
+            mu.AsSpan().Clear();
+            second.AsSpan().Clear();
+            for (var i = 0; i < k; i++)
+                for (var j = 0; j < k; j++)
+                {
+                    var weight = window[i * k + j];
+                    MultiplyAdd(mu, padded.AsSpan((y + i) * pw + j, w), weight);
+                    MultiplyAdd(second, squares.AsSpan((y + i) * pw + j, w), weight);
+                }
             for (var x = 0; x < w; x++)
             {
-                double mu = 0, second = 0;
-                for (var i = 0; i < k; i++)
-                {
-                    var row = (y + i) * pw + x;
-                    var weights = window.AsSpan(i * k, k);
-                    var p = padded.AsSpan(row, k);
-                    var s = squares.AsSpan(row, k);
-                    for (var j = 0; j < k; j++)
-                    {
-                        mu += weights[j] * p[j];
-                        second += weights[j] * s[j];
-                    }
-                }
-                var sigma = Math.Sqrt(Math.Abs(second - mu * mu));
-                result[y * w + x] = (image[y * w + x] - mu) / (sigma + 1);
+                var sigma = Math.Sqrt(Math.Abs(second[x] - mu[x] * mu[x]));
+                result[y * w + x] = (image[y * w + x] - mu[x]) / (sigma + 1);
             }
+        }
         return result;
+    }
+
+    /// <summary>sum[x] += weight · values[x], rounded after the product and after the sum (no fused multiply-add).</summary>
+    static void MultiplyAdd(Span<double> sum, ReadOnlySpan<double> values, double weight)
+    {
+        var x = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var w = new Vector<double>(weight);
+            var sums = MemoryMarshal.Cast<double, Vector<double>>(sum);
+            var vs = MemoryMarshal.Cast<double, Vector<double>>(values);
+            for (var v = 0; v < sums.Length; v++) sums[v] += vs[v] * w;
+            x = sums.Length * Vector<double>.Count;
+        }
+        for (; x < sum.Length; x++) sum[x] += values[x] * weight;
     }
 
     /// <summary>
