@@ -20,13 +20,16 @@ public static class Brisque
 
     static readonly float[] window = GaussianTaps(WindowSide, 7.0 / 6.0);
 
-    /// <summary>BRISQUE of an 8-bit gray image (OpenCV's BGR→gray of the file's pixels), row-major.</summary>
+    /// <summary>BRISQUE of an 8-bit gray image (OpenCV's BGR→gray of the file's pixels), row-major; 100 for a flat image.</summary>
     /// <exception cref="DsdException">An image smaller than <see cref="MinSide"/> a side (InvalidInput).</exception>
     public static double Score(byte[] gray, int height, int width, BrisqueModel? model = null)
     {
         model ??= BrisqueModel.Shipped;
-        var score = model.Predict(Features(gray, height, width));
-        return Math.Clamp(score, 0f, 100f);
+        var features = Features(gray, height, width);
+        // A flat image (or scale) has no positive or negative MSCN coefficients, so its deviations are undefined (NaN). OpenCV
+        // then returns 100, the worst score (its exp of NaN saturates); we return 100 on purpose: no structure is least natural.
+        if (features.Any(float.IsNaN)) return 100;
+        return Math.Clamp(model.Predict(features), 0f, 100f);
     }
 
     /// <summary>
