@@ -65,6 +65,7 @@ public static class MetricCatalog
             Description = "NIQE (Mittal et al. 2013): distance of 96×96-block natural-scene statistics from a pristine-photo model, MATLAB gray; built-in model",
             Kind = MetricKind.NoReference,
             ModelFiles = ["niqe_pris_params.npz"],
+            Settings = _ => NiqeSettings,
             Metric = (_, _) => new NiqeMetric(onY: false),
         },
         new()
@@ -73,6 +74,7 @@ public static class MetricCatalog
             Description = "NIQE on BT.601 luma (BasicSR's convention, most SR papers' numbers); built-in model",
             Kind = MetricKind.NoReference,
             ModelFiles = ["niqe_pris_params.npz"],
+            Settings = _ => NiqeSettings,
             Metric = (_, _) => new NiqeMetric(onY: true),
         },
         new()
@@ -81,6 +83,7 @@ public static class MetricCatalog
             Description = "BRISQUE (Mittal et al. 2012) as OpenCV 4.6 computes it: SVR on MSCN statistics at two scales, 0–100; built-in model",
             Kind = MetricKind.NoReference,
             ModelFiles = ["brisque_model_live.yml", "brisque_range_live.yml"],
+            Settings = _ => new Dictionary<string, object?> { ["brisque_model"] = "built-in brisque_model_live.yml and brisque_range_live.yml (OpenCV contrib, LIVE); OpenCV 4.6 conventions" },
             Metric = (_, _) => new BrisqueMetric(),
         },
         new()
@@ -171,6 +174,11 @@ public static class MetricCatalog
         VggLayers = (_, _) => layers,
         Metric = (_, vgg) => new FeatureDistanceMetric(name, create(vgg!)),
         Loss = (_, vgg) => create(vgg!).Loss,
+    };
+
+    static Dictionary<string, object?> NiqeSettings => new()
+    {
+        ["niqe_model"] = $"built-in niqe_pris_params.npz (BasicSR, LIVE release); {Niqe.BlockSide}-px blocks, MATLAB conventions",
     };
 
     /// <summary>The settings block of noref-dsd; the form is resolved once (it reads the psi file's header).</summary>

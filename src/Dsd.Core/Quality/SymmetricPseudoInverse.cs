@@ -36,10 +36,15 @@ internal static class SymmetricPseudoInverse
         for (var i = 0; i < n; i++) v[i * n + i] = 1;
         for (var sweep = 0; sweep < 100; sweep++)
         {
-            var off = 0.0;
+            // Converged when the off-diagonal part is below rounding of the whole (relative 1e-16): exact zero may never come.
+            double off = 0, total = 0;
             for (var p = 0; p < n; p++)
+            {
+                total += a[p * n + p] * a[p * n + p];
                 for (var q = p + 1; q < n; q++) off += a[p * n + q] * a[p * n + q];
-            if (off == 0 || double.IsNaN(off)) break;
+            }
+            total += 2 * off;
+            if (!(off > 1e-32 * total)) break;
             for (var p = 0; p < n; p++)
                 for (var q = p + 1; q < n; q++)
                 {
