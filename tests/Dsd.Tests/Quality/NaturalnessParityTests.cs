@@ -69,4 +69,18 @@ public sealed class NaturalnessParityTests(ITestOutputHelper output)
         output.WriteLine($"max |difference|: niqe {worstNiqe:G3}, niqe-y {worstNiqeY:G3}, brisque {worstBrisque:G3}");
         Assert.True(failures.Count == 0, $"outside tolerance: {string.Join(", ", failures)} (max niqe {worstNiqe:G3}, niqe-y {worstNiqeY:G3}, brisque {worstBrisque:G3})");
     }
+
+    /// <summary>
+    /// BasicSR's baboon.png on the Y channel: MATLAB R2021a's NIQE is 5.72957338 (BasicSR's docstring), the float64
+    /// numpy port 5.72996 (../shared/golden/nr-anchors/README.md); ours follows the port in float64.
+    /// </summary>
+    [SharedFact("golden", "nr-anchors", "baboon.png")]
+    public void Niqe_y_of_baboon_is_matlabs_within_the_tolerance_and_the_ports_float64_value()
+    {
+        using var scope = NewDisposeScope();
+        var value = new NiqeMetric(onY: true).Score(ImageIo.Load(TestPaths.SharedPath("golden", "nr-anchors", "baboon.png")!), null);
+        output.WriteLine($"niqe-y(baboon) = {value:F6}");
+        Assert.Equal(5.72957338, value, NiqeTolerance);
+        Assert.Equal(5.72996, value, 5e-6);
+    }
 }
