@@ -31,6 +31,10 @@ if (args.Length == 5 && args[0] == "distort") // Dsd.Bench distort PHOTO blur|no
 if (args.Length > 0 && args[0] == "ship-model") return ShipModel.Run(args[1..]); // Dsd.Bench ship-model TASK NAME CKPT FOLDER DESCRIPTION (issue 19)
 if (args.Length > 0 && args[0] == "to-rgbz") return RgbzImages.Run(args[1..]); // Dsd.Bench to-rgbz OUT_DIR [--max-bytes N] [--prefix P] FILE… (train_restoration.py data)
 if (args.Length > 0 && args[0] == "psi-rmse") return PsiEvaluation.Rmse(args[1..]); // Dsd.Bench psi-rmse VAL_BANK TRAIN_BANK NAME=PSI …
+if (args.Length > 0 && args[0] == "noref-ladders") return NorefProbe.Ladders(args[1..]); // Dsd.Bench noref-ladders DATA OUT [--every K] (issue 21)
+if (args.Length > 0 && args[0] == "noref-train-ladders") return NorefProbe.TrainLadders(args[1..]); // Dsd.Bench noref-train-ladders DATA OUT EVERY (issue 21)
+if (args.Length > 0 && args[0] == "noref-structure") return NorefProbe.Structure(args[1..]); // Dsd.Bench noref-structure --alpha A IMAGES… (issue 21)
+if (args.Length > 0 && args[0] == "noref-dump") return NorefProbe.Dump(args[1..]); // Dsd.Bench noref-dump --alpha A --psi PSI --out F.jsonl IMAGES… (issue 21)
 if (args.Length > 0 && args[0] == "psi-eval") return PsiEvaluation.Run(args[1..]); // Dsd.Bench psi-eval --alpha A NAME=PSI … (issue 15)
 if (args.Length > 0 && args[0] == "naturalness") return NaturalnessEvaluation.Run(args[1..]); // Dsd.Bench naturalness speed|anchors|human (issue 21: NIQE, BRISQUE)
 if (args.Length > 0 && args[0] == "restoration-eval") return RestorationEvaluation.Run(args[1..]); // Dsd.Bench restoration-eval sr|deblur --data D --out DIR NAME=MODEL … (bench/README.md)

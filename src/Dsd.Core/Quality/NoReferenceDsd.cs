@@ -102,6 +102,17 @@ public sealed class NoReferenceDsd : IQualityMetric
 
     public NoReferenceForm Form { get; }
 
+    /// <summary>
+    /// Where <see cref="BlankFrameGuard"/> puts blank frames in this form: above every tile whose z-scores are in the
+    /// natural range. Null for the paper's and the log form, which stay as defined.
+    /// </summary>
+    public double? Ceiling => Form switch
+    {
+        NoReferenceForm.ZScore => BlankFrameGuard.ZScoreCeiling,
+        NoReferenceForm.Calibrated => BlankFrameGuard.CalibratedCeiling(Calibration!),
+        _ => null,
+    };
+
     public NoReferenceCalibration? Calibration { get; }
 
     public NoReferenceRegressor Regressor { get; }
@@ -177,22 +188,27 @@ public sealed class NoReferenceDsd : IQualityMetric
 
     /// <summary>
     /// Q_α of one image (or the mean over a batch), averaged over the tiles of <see cref="Tile"/> (see
-    /// <see cref="TileStarts"/>); a side shorter than a tile is taken whole.
+    /// <see cref="TileStarts"/>); a side shorter than a tile is taken whole. In the z-score and calibrated forms a blank
+    /// frame is then moved above every natural one (<see cref="BlankFrameGuard"/>).
     /// </summary>
     public double Score(Tensor distorted, Tensor? reference)
     {
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
         var tiles = Tiles(distorted);
+        var batch = distorted.shape[0];
         // A few tiles per forward pass: as fast as one batch, with bounded memory on large images.
-        var sum = 0.0;
-        foreach (var chunk in tiles.Chunk(8))
+        var perImage = zeros(new[] { batch }, dtype: ScalarType.Float64);
+        foreach (var chunk in tiles.Chunk(Math.Max(1, 8 / (int)Math.Min(batch, 8))))
         {
             using var inner = NewDisposeScope();
             using var result = Evaluate(cat(chunk, 0));
-            sum += ScoreOf(result).sum().item<float>();
+            perImage.add_(ScoreOf(result).to_type(ScalarType.Float64).cpu().view(chunk.Length, batch).sum([0]));
         }
-        var value = (float)(sum / (tiles.Count * distorted.shape[0]));
+        perImage.div_(tiles.Count);
+        if (Ceiling is { } ceiling)
+            perImage = BlankFrameGuard.Apply(perImage, BlankFrameGuard.Structure(distorted.to(Vgg.Device)).cpu(), ceiling);
+        var value = (float)perImage.mean().item<double>();
         if (!float.IsFinite(value))
             throw new DsdException(DsdErrorKind.Numerical, "no-reference DSD is not finite (NaN or infinity in the image or weights)");
         return value;
@@ -221,7 +237,7 @@ public sealed record NoReferenceDsdResult(Tensor Predicted, Tensor Measured, Ten
     /// <summary>(log ‖DSD_l‖₁ − μ_l) / σ_l, signed, [B,4].</summary>
     public Tensor ZScore => LogGap / (LogSpread ?? throw new InvalidOperationException("a norm psi predicts no spread"));
 
-    /// <summary>The score per image [B] in <paramref name="form"/>.</summary>
+    /// <summary>The score per tile [B] in <paramref name="form"/> (before <see cref="BlankFrameGuard"/>, which applies per image).</summary>
     public Tensor ScoreIn(NoReferenceForm form, NoReferenceCalibration? calibration = null) => form switch
     {
         NoReferenceForm.Paper => Score,
