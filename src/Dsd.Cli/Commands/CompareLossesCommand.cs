@@ -29,7 +29,7 @@ internal static class CompareLossesCommand
             var comparison = new LossComparison(options);
             var runs = comparison.Plan();
             if (!Directory.Exists(options.Val)) throw new DsdException(DsdErrorKind.InvalidInput, $"{options.Val}: no such folder");
-            using var vggWeights = VggWeightsOption.Load(parse, DeepestLayer(runs));
+            using var vggWeights = VggWeightsOption.LoadFor(parse, weights => DeepestLayer(runs, weights))!;
             if (!Train(comparison, runs, vggWeights))
             {
                 CliRunner.Info($"interrupted; checkpoints are in {options.Out}/runs; run the same command again to resume");
@@ -96,9 +96,9 @@ internal static class CompareLossesCommand
     };
 
     /// <summary>The deepest VGG19 layer any compared loss (or the report's DSD and noref-dsd) reads: it decides which weights are needed.</summary>
-    static int DeepestLayer(IReadOnlyList<ComparisonRun> runs) =>
+    static int DeepestLayer(IReadOnlyList<ComparisonRun> runs, Weights.VggWeights? weights) =>
         Math.Max(LossComparisonReport.Layers.Max(Vgg19Layers.IndexOf), runs.Max(r =>
-            MetricCatalog.DeepestVggIndex(r.Config.ActiveLosses().Select(l => l.Loss), r.Config.LossOptions(null, TorchSharp.torch.CPU))));
+            MetricCatalog.DeepestVggIndex(r.Config.ActiveLosses().Select(l => l.Loss), r.Config.LossOptions(null, TorchSharp.torch.CPU), weights)));
 
     /// <summary>Trains every unfinished run with one progress bar over all of them; false when Ctrl+C stopped one.</summary>
     static bool Train(LossComparison comparison, IReadOnlyList<ComparisonRun> runs, Weights.VggWeights vggWeights)

@@ -18,8 +18,8 @@ internal static class ReportCommand
         var noHeatmaps = new Option<bool>("--no-heatmaps") { Description = "Leave out the DSD heatmaps of the worst and best pairs (needs no VGG19 weights then)" };
         var device = CommonOptions.Device();
         var command = new Command("report",
-            "Write an HTML report of dsd score results: settings, summary and histograms, a per-image comparison of several result "
-            + "files, the worst and best pairs with thumbnails and DSD heatmaps, and a sortable table of every pair.\n"
+            "Write an HTML report of dsd score results: settings, summary and histograms, a per-reference comparison of several "
+            + "result files (the mean over each reference's pairs), the worst and best pairs with thumbnails and DSD heatmaps, and a sortable table of every pair.\n"
             + "Example: dsd score --ref HR --dist SRGAN --dist-suffix _SRGAN --format json --out srgan.json && "
             + "dsd report srgan.json edsr.json --html report.html")
         {

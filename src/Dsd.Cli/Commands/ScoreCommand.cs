@@ -71,7 +71,7 @@ internal static class ScoreCommand
         public readonly Option<int> Seed = new("--seed") { Description = "Seed of the crop positions", DefaultValueFactory = _ => 0 };
         public readonly Option<string> Layers = new("--layers") { Description = "VGG19 layers of the dsd metric", DefaultValueFactory = _ => string.Join(",", DsdOptions.ImageQuality.Layers), HelpName = "LIST" };
         public readonly Option<string> Alphas = new("--alphas") { Description = "Downscale factors α of the dsd metric", DefaultValueFactory = _ => "2", HelpName = "LIST" };
-        public readonly Option<string?> PerceptualLayer = new("--perceptual-layer") { Description = "VGG19 layer of the perceptual metric (default conv5_4, relu2_2 when the weights stop earlier)", HelpName = "LAYER" };
+        public readonly Option<string?> PerceptualLayer = new("--perceptual-layer") { Description = "VGG19 layer of the perceptual metric (default conv5_4 when the full VGG19 file is set up, else relu2_2 from the built-in weights, with no download)", HelpName = "LAYER" };
         public readonly Option<int> Shave = new("--shave") { Description = "Pixels cut from every border for psnr-y, psnr-rgb and ssim (4 for ×4 SR)", DefaultValueFactory = _ => 0, HelpName = "N" };
         public readonly Option<string> SsimChannels = new("--ssim-channels") { Description = "ssim on y (BT.601 luma), rgb (zero-padded, the reference evaluator's) or gray (MATLAB rgb2gray)", DefaultValueFactory = _ => "y" };
         public readonly Option<string?> Regressor = new("--regressor") { Description = "psi weights for noref-dsd (safetensors or PyTorch state dict); default: the shipped psi for --alpha", HelpName = "PATH" };
@@ -158,11 +158,8 @@ internal static class ScoreCommand
     }
 
     /// <summary>The VGG19 weights the metrics need (the embedded subset up to relu3_1), or null when none runs VGG19.</summary>
-    static VggWeights? ResolveWeights(ScoreRequest request)
-    {
-        var deepest = MetricCatalog.DeepestVggIndex(request.Metrics, request.Options);
-        return deepest < 0 ? null : VggWeightsOption.Load(request.Parse, deepest);
-    }
+    static VggWeights? ResolveWeights(ScoreRequest request) =>
+        VggWeightsOption.LoadFor(request.Parse, weights => MetricCatalog.DeepestVggIndex(request.Metrics, request.Options, weights));
 
     /// <summary>
     /// Scores the selected pairs (all, or one shard's). A pair that cannot be read is a row with an error; anything that stops the loop itself (a

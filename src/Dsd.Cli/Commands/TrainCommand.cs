@@ -155,9 +155,9 @@ internal static class TrainCommand
     static VggWeights? LoadVgg(ParseResult parse, RestorationTrainingConfig settings)
     {
         var options = settings.LossOptions(null, TorchSharp.torch.CPU);
-        var deepest = MetricCatalog.DeepestVggIndex(settings.ActiveLosses().Select(l => l.Loss), options);
         // Validation reports DSD too, which needs only the layers up to relu3_1 (always available).
-        if (settings.Val is not null) deepest = Math.Max(deepest, MetricCatalog.DeepestVggIndex([MetricCatalog.Metric("dsd")], new MetricOptions()));
-        return deepest < 0 ? null : VggWeightsOption.Load(parse, deepest);
+        var validation = settings.Val is null ? -1 : MetricCatalog.DeepestVggIndex([MetricCatalog.Metric("dsd")], new MetricOptions());
+        return VggWeightsOption.LoadFor(parse, weights =>
+            Math.Max(validation, MetricCatalog.DeepestVggIndex(settings.ActiveLosses().Select(l => l.Loss), options, weights)));
     }
 }

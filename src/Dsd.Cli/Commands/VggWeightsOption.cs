@@ -18,7 +18,7 @@ internal static class VggWeightsOption
     {
         Description = $"VGG19 weights file (.pth or .safetensors, torchvision layout). Default: ${VggWeightsOptions.WeightsVariable}, "
             + $"else $DSD_HOME/{VggWeightStore.CacheFileName} (DSD_HOME defaults to ~/.cache/dsd), else the built-in conv1_1…conv3_1 "
-            + "subset for layers up to relu3_1; deeper layers (perceptual at conv5_4) download torchvision's file once (548 MB)",
+            + "subset for layers up to relu3_1; a deeper layer asked for by name (--perceptual-layer conv5_4) downloads torchvision's file once (548 MB)",
         HelpName = "PATH",
     };
 
@@ -35,6 +35,26 @@ internal static class VggWeightsOption
     /// </summary>
     public static VggWeights Load(ParseResult parseResult, int deepestIndex = EmbeddedVggWeights.DeepestIndex) =>
         Load(Options(parseResult), deepestIndex);
+
+    /// <summary>
+    /// Resolves the weights for the layers <paramref name="deepestFor"/> names for given weights (−1: no VGG19). A
+    /// default that follows the weights (perceptual: conv5_4 when they cover it, else relu2_2) is decided by what is set
+    /// up: with no weights file of the user's, the built-in subset decides it, so a default never starts a 548 MB
+    /// download; a layer beyond relu3_1 asked for by name (<c>--perceptual-layer conv5_4</c>) still does.
+    /// </summary>
+    public static VggWeights? LoadFor(ParseResult parseResult, Func<VggWeights?, int> deepestFor)
+    {
+        var options = Options(parseResult);
+        var deepest = deepestFor(null);
+        if (deepest > EmbeddedVggWeights.DeepestIndex && VggWeightStore.Resolve(options, deepest) is null)
+        {
+            using var embedded = VggWeights.Embedded();
+            deepest = deepestFor(embedded);
+            if (deepest <= EmbeddedVggWeights.DeepestIndex)
+                CliRunner.Info("the built-in VGG19 subset stops at conv3_1, so perceptual uses relu2_2; 'dsd weights fetch' sets up the full file for conv5_4");
+        }
+        return deepest < 0 ? null : Load(options, deepest);
+    }
 
     /// <summary><see cref="Load(ParseResult, int)"/> for explicit options.</summary>
     public static VggWeights Load(VggWeightsOptions options, int deepestIndex = EmbeddedVggWeights.DeepestIndex)

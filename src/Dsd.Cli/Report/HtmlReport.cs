@@ -14,7 +14,7 @@ internal sealed record HtmlReportOptions(string? RankMetric = null, int PairsSho
 
 /// <summary>
 /// One self-contained HTML file from one or more <c>dsd score</c> results: settings, summary with histograms, a
-/// per-image comparison of the result files, the worst and best pairs with thumbnails and DSD heatmaps, and a
+/// per-reference comparison (means) of the result files, the worst and best pairs with thumbnails and DSD heatmaps, and a
 /// sortable table of every pair. CSS, script and pictures are inline (data URIs), so the file can be mailed.
 /// </summary>
 internal static class HtmlReport
@@ -102,27 +102,32 @@ internal static class HtmlReport
         html.Append("</div></section>\n");
     }
 
-    /// <summary>For two or more result files scored on the same references: each reference image's score per file.</summary>
+    /// <summary>
+    /// For two or more result files scored on the same references: per reference image, the mean score of its pairs in
+    /// each file (<see cref="ReferenceMeans"/>); the caption and chart title say that the bars are means.
+    /// </summary>
     static void Comparison(StringBuilder html, IReadOnlyList<ScoreResults> results, List<ReportMetric> metrics)
     {
         if (results.Count < 2) return;
-        var byRef = results.Select(r => r.Rows.Where(x => x.Reference is not null && x.Error is null)
-            .GroupBy(x => RefKey(x.Reference!)).ToDictionary(g => g.Key, g => g.First())).ToList();
-        var common = byRef[0].Keys.Where(k => byRef.All(d => d.ContainsKey(k))).Order(StringComparer.Ordinal).ToList();
-        html.Append("<section id=\"comparison\"><h2>Per-image comparison</h2>\n");
-        if (common.Count == 0)
+        var shared = metrics.Where(m => results.All(r => r.Metrics.Any(x => x.Name == m.Name))).ToList();
+        var all = ReferenceMeans.Of(results, shared.FirstOrDefault()?.Name ?? "");
+        html.Append("<section id=\"comparison\"><h2>Per-reference comparison</h2>\n");
+        if (all.References.Count == 0)
         {
             html.Append("<p class=\"note\">The result files share no reference image, so there is nothing to compare image by image.</p></section>\n");
             return;
         }
-        html.Append($"<p class=\"meta\">{common.Count} reference images scored in all {results.Count} files.</p><div class=\"charts\">\n");
-        var names = common.Select(k => Path.GetFileNameWithoutExtension(k)).ToList();
-        foreach (var m in metrics.Where(m => results.All(r => r.Metrics.Any(x => x.Name == m.Name))))
+        html.Append($"<p class=\"meta\">{all.References.Count} reference images scored in all {results.Count} files. Each bar is the <b>mean</b> "
+            + $"over that reference's pairs in that file (up to {all.MaxPairs} pair{(all.MaxPairs == 1 ? "" : "s")} per reference); "
+            + "infinite values and failed pairs are left out, as in the summary.</p><div class=\"charts\">\n");
+        var names = all.References.Select(k => Path.GetFileNameWithoutExtension(k)).ToList();
+        foreach (var m in shared)
         {
-            var values = byRef.Select(d => common.Select(k => d[k].Scores[m.Name]).ToArray()).ToArray();
-            var width = Math.Clamp(200 + 60 * common.Count * Math.Max(1, results.Count / 2), 700, 1400);
-            var png = GroupedBarChart.RenderPng($"{m.Name} {m.Arrow} per reference image", m.Name, names, results.Select(r => r.Label).ToList(), values, width, 420, rotateLabels: true);
-            html.Append(Img(png, "image/png", $"{m.Name} per image and result file", "chart comparison"));
+            var means = ReferenceMeans.Of(results, m.Name);
+            var width = Math.Clamp(200 + 60 * names.Count * Math.Max(1, results.Count / 2), 700, 1400);
+            var png = GroupedBarChart.RenderPng($"{m.Name} {m.Arrow}: mean per reference image", $"mean {m.Name}", names,
+                results.Select(r => r.Label).ToList(), means.Means, width, 420, rotateLabels: true);
+            html.Append(Img(png, "image/png", $"mean {m.Name} per reference image and result file", "chart comparison"));
         }
         html.Append("</div></section>\n");
     }

@@ -6,8 +6,8 @@ namespace Dsd.Quality;
 
 /// <summary>
 /// The full-reference DSD distance (docs/method.md §2) as a metric. The fingerprint of the last reference is kept, so scoring
-/// many distorted images against one reference computes it once; a new reference goes through VGG19 in one batch with
-/// its distorted image.
+/// many distorted images against one reference computes it once. On a GPU a new reference goes through VGG19 in one batch
+/// with its distorted image (<see cref="BatchNewReference"/>).
 /// </summary>
 public sealed class DsdMetric(Vgg19Features vgg, DsdOptions? options = null) : IQualityMetric, IDisposable
 {
@@ -22,13 +22,20 @@ public sealed class DsdMetric(Vgg19Features vgg, DsdOptions? options = null) : I
 
     public DsdOptions Options { get; } = options ?? DsdOptions.ImageQuality;
 
+    /// <summary>
+    /// Whether a new reference and its distorted image share one VGG19 pass (a batch of two). Default: only off the CPU.
+    /// On the CPU the batch doubles the activations held at once and is no faster: scoring the 19 Set5 + Set14 SRGAN
+    /// pairs on 2 cores peaked well above two separate passes (bench/memory/peak-rss.sh, README "Throughput").
+    /// </summary>
+    public bool BatchNewReference { get; init; } = vgg.Device.type != TorchSharp.DeviceType.CPU;
+
     public double Score(Tensor distorted, Tensor? reference)
     {
         ArgumentNullException.ThrowIfNull(reference);
         MetricChecks.SameSize(distorted, reference);
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
-        if (!IsCached(reference) && distorted.shape[0] == 1)
+        if (BatchNewReference && !IsCached(reference) && distorted.shape[0] == 1)
         {
             // A new reference: both images go through VGG19 in one batch of two, and the reference's half is kept.
             using var both = Fingerprint.Compute(vgg, cat([distorted, reference]), Options);

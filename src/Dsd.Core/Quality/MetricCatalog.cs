@@ -136,10 +136,11 @@ public static class MetricCatalog
 
     /// <summary>
     /// The deepest VGG19 feature index any of <paramref name="entries"/> would like with these settings, or -1 when
-    /// none runs VGG19: it decides which weights to resolve (the embedded subset stops at relu3_1).
+    /// none runs VGG19: it decides which weights to resolve (the embedded subset stops at relu3_1). Defaults follow
+    /// <c>weights</c> (perceptual: relu2_2 when they stop at conv3_1); null means not yet resolved, so the paper's conv5_4.
     /// </summary>
-    public static int DeepestVggIndex(IEnumerable<MetricEntry> entries, MetricOptions options) =>
-        entries.SelectMany(e => e.VggLayers(options, null)).Select(Vgg19Layers.IndexOf).DefaultIfEmpty(-1).Max();
+    public static int DeepestVggIndex(IEnumerable<MetricEntry> entries, MetricOptions options, VggWeights? weights = null) =>
+        entries.SelectMany(e => e.VggLayers(options, weights)).Select(Vgg19Layers.IndexOf).DefaultIfEmpty(-1).Max();
 
     /// <summary>
     /// The perceptual tap: the one asked for, else conv5_4 (the paper's) when the weights cover it or are not yet

@@ -5,12 +5,16 @@ namespace Dsd.Tests.Cli;
 /// <summary>Runs the real dsd executable (built beside the tests) as a child process: offline, one thread.</summary>
 public static class DsdProcess
 {
-    public static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    public static Task<(int Code, string Out, string Err)> Run(params string[] args) => RunWith(new Dictionary<string, string?>(), args);
+
+    /// <summary><see cref="Run"/> with environment variables set (a null value removes the variable).</summary>
+    public static async Task<(int Code, string Out, string Err)> RunWith(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "dsd")) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["DSD_OFFLINE"] = "1";
         start.Environment["OMP_NUM_THREADS"] = "1";
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
