@@ -28,10 +28,11 @@ internal static class MergeCommand
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            var outPath = parse.GetValue(output)!;
+            Serialization.OutputGuard.RefuseInputs(outPath, parse.GetValue(inputs)!, "shard output");
             var docs = parse.GetValue(inputs)!.Select(path => (path, Read(path))).ToList();
             var merged = ShardMerge.Merge(docs);
             foreach (var problem in merged.Problems) CliRunner.Warn(problem);
-            var outPath = parse.GetValue(output)!;
             var text = outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? Csv(merged.Document) : merged.Document.ToJsonString(Indented) + "\n";
             Serialization.AtomicFile.WriteAllText(outPath, text);
             var rows = merged.Document["rows"]!.AsArray().Count;
@@ -43,7 +44,7 @@ internal static class MergeCommand
 
     static JsonObject Read(string path)
     {
-        if (!File.Exists(path)) throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: file not found");
+        Serialization.InputFile.RequireRegular(path, DsdErrorKind.InvalidInput);
         try
         {
             return JsonNode.Parse(File.ReadAllText(path)) as JsonObject

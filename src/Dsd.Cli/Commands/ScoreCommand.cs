@@ -27,6 +27,8 @@ internal static class ScoreCommand
             var request = Parse(parse, o);
             var plan = ImagePairs.Plan(request.Dist, request.Ref, request.DistSuffix, request.RefSuffix);
             foreach (var w in plan.Warnings) CliRunner.Warn(w);
+            if (request.Out is { } output)
+                Serialization.OutputGuard.RefuseInputs(output, plan.Pairs.SelectMany(p => p.Reference is null ? [p.Distorted] : new[] { p.Distorted, p.Reference }).Distinct(), "input image");
             var shard = ShardOption.Get(parse);
             var selected = PairShard.Select(plan.Pairs, shard);
             if (plan.Pairs.Count > 1)

@@ -23,6 +23,9 @@ public sealed record RegressorTrainingConfig
     /// <summary>Side of psi's input crop; the full-resolution crop that gives the targets is Crop·α.</summary>
     public int Crop { get; init; } = 80;
 
+    /// <summary>The largest batch: a step of 1024 crops of 320² through VGG19 already needs tens of GB.</summary>
+    public const int MaxBatchSize = 1024;
+
     /// <summary>Crops per step (stored as "Batch" in checkpoints written before the option names were unified).</summary>
     [System.Text.Json.Serialization.JsonPropertyName("Batch")]
     public int BatchSize { get; init; } = 16;
@@ -79,6 +82,7 @@ public sealed record RegressorTrainingConfig
         if (Alpha is not (2 or 4)) Fail("alpha", "must be 2 or 4");
         if (Crop < 8) Fail("crop", "must be at least 8");
         if (BatchSize < 2) Fail("batch-size", "must be at least 2 (BatchNorm needs more than one sample)");
+        if (BatchSize > MaxBatchSize) Fail("batch-size", $"must be at most {MaxBatchSize}, got {BatchSize}");
         if (Steps is < 1) Fail("steps", "must be positive");
         if (Epochs is not null && !(Epochs > 0)) Fail("epochs", "must be positive");
         if (!(Lr > 0)) Fail("lr", "must be positive");
