@@ -115,6 +115,8 @@ internal static class ScoreCommand
     static ScoreRequest Parse(ParseResult parse, ScoreOptions o)
     {
         var metrics = CommonOptions.ParseList(parse.GetValue(o.Metrics)!).Distinct().Select(MetricCatalog.Metric).ToList();
+        if (metrics.Count == 0)
+            throw new DsdException(DsdErrorKind.Usage, $"--metrics: no metric given (choose from {string.Join(", ", MetricCatalog.Metrics.Select(e => e.Name))})");
         var refPath = parse.GetValue(o.Ref);
         var fullReference = metrics.Where(e => e.Kind == MetricKind.FullReference).Select(e => e.Name).ToList();
         if (refPath is null && fullReference.Count > 0)

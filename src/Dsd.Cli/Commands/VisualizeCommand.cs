@@ -112,7 +112,7 @@ internal static class VisualizeCommand
         foreach (var (name, m) in images)
             foreach (var alpha in m.Alphas)
                 foreach (var layer in m.Layers)
-                    sb.Append(CultureInfo.InvariantCulture, $"{name},{alpha},{layer},{m.MeanAbs(alpha, layer):R}\n");
+                    sb.Append(CultureInfo.InvariantCulture, $"{CsvTable.Quote(name)},{alpha},{layer},{m.MeanAbs(alpha, layer):R}\n");
         return sb.ToString();
     }
 }
