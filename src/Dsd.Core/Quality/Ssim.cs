@@ -40,10 +40,10 @@ public static class Ssim
         Banded(x, y, channels, shave, border, bandRows: null);
 
     /// <summary>
-    /// Float64 bytes per pixel of a band: the two converted images, their squares and product, five blurred maps and the
-    /// map's temporaries, per channel.
+    /// Float64 bytes per pixel of a band, per channel: the two converted images, their squares and product, five blurred
+    /// maps and the map's temporaries (16), and the 11 unfolded copies a convolution pass makes of its input.
     /// </summary>
-    const long BytesPerBandPixel = 8 * 16;
+    const long BytesPerBandPixel = 8 * (16 + WindowSize);
 
     /// <summary>
     /// SSIM computed in bands of <paramref name="bandRows"/> output rows (null: as many as <see cref="MemoryBudget.Default"/>
@@ -100,10 +100,15 @@ public static class Ssim
     /// <remarks>With <paramref name="rowsPadded"/> the band's rows already carry their zero padding: only the columns are padded.</remarks>
     static Tensor Map(Tensor a, Tensor b, SsimBorder border, bool rowsPadded = false)
     {
-        var window = Window(a.shape[1], a.dtype, a.device);
+        var g = Gaussian(a.dtype, a.device);
+        var (channels, groups) = (a.shape[1], a.shape[1]);
+        var vertical = g.reshape(1, 1, WindowSize, 1).expand(channels, 1, WindowSize, 1).contiguous();
+        var horizontal = g.reshape(1, 1, 1, WindowSize).expand(channels, 1, 1, WindowSize).contiguous();
         long padding = border == SsimBorder.ZeroPadded ? WindowSize / 2 : 0;
-        var groups = a.shape[1];
-        Tensor Blur(Tensor t) => nn.functional.conv2d(t, window, padding: [rowsPadded ? 0 : padding, padding], groups: groups);
+        // The window is outer(g, g): two 11-tap passes instead of one 121-tap one (CPU convolution unfolds its input once
+        // per tap, so the 2-D window needed 121 copies of the image). Zero padding commutes with the split.
+        Tensor Blur(Tensor t) => nn.functional.conv2d(
+            nn.functional.conv2d(t, vertical, padding: [rowsPadded ? 0 : padding, 0], groups: groups), horizontal, padding: [0, padding], groups: groups);
 
         var muA = Blur(a);
         var muB = Blur(b);
@@ -116,12 +121,11 @@ public static class Ssim
         return (2 * muAB + C1) * (2 * cov + C2) / ((muAA + muBB + C1) * (varA + varB + C2));
     }
 
-    /// <summary>MATLAB's <c>fspecial('gaussian', 11, 1.5)</c> as a depthwise kernel [C,1,11,11].</summary>
-    static Tensor Window(long channels, ScalarType dtype, Device device)
+    /// <summary>The 1-D factor g of MATLAB's <c>fspecial('gaussian', 11, 1.5)</c> = outer(g, g).</summary>
+    static Tensor Gaussian(ScalarType dtype, Device device)
     {
         var offsets = arange(WindowSize, dtype: dtype, device: device) - WindowSize / 2;
         var g = (-offsets.square() / (2 * Sigma * Sigma)).exp();
-        g /= g.sum();
-        return outer(g, g).expand(channels, 1, WindowSize, WindowSize).contiguous();
+        return g / g.sum();
     }
 }
