@@ -18,14 +18,18 @@ public sealed class CheckpointFieldTests
     /// <summary>Rewrites <paramref name="folder"/>'s psi checkpoint with <paramref name="edit"/> applied to its metadata JSON.</summary>
     static void EditRegressorCheckpoint(string folder, string key, Action<JsonObject> edit)
     {
+        // The header is 8 bytes of length and a JSON object; the tensor bytes after it stay as they are.
         var path = Path.Combine(folder, RegressorCheckpoint.FileName);
-        var tensors = SafeTensors.Load(path);
-        var meta = new Dictionary<string, string>(SafeTensors.LoadMetadata(path));
-        var node = JsonNode.Parse(meta[key])!.AsObject();
+        var bytes = File.ReadAllBytes(path);
+        var length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        var header = JsonNode.Parse(bytes.AsSpan(8, length))!.AsObject();
+        var node = JsonNode.Parse((string)header["__metadata__"]![key]!)!.AsObject();
         edit(node);
-        meta[key] = node.ToJsonString();
-        SafeTensors.Save(path, tensors, meta);
-        foreach (var t in tensors.Values) t.Dispose();
+        header["__metadata__"]![key] = node.ToJsonString();
+        var text = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
+        var lengthBytes = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(lengthBytes, (ulong)text.Length);
+        File.WriteAllBytes(path, [.. lengthBytes, .. text, .. bytes.AsSpan(8 + length)]);
     }
 
     public static TheoryData<string, string, string> RegressorEdits => new()
