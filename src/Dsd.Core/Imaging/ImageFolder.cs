@@ -1,3 +1,5 @@
+using Dsd.Serialization;
+
 namespace Dsd.Imaging;
 
 /// <summary>
@@ -26,22 +28,7 @@ public static class ImageFolder
     /// two paths that name the same file resolve to the same string.
     /// </summary>
     /// <exception cref="DsdException">A link loop (InvalidInput).</exception>
-    public static string RealPath(string path) => RealPath(path, 0, path);
-
-    static string RealPath(string path, int hops, string original)
-    {
-        const int MaxHops = 40; // Linux's limit on links followed in one lookup
-        if (hops > MaxHops) throw new DsdException(DsdErrorKind.InvalidInput, $"{original}: too many levels of symbolic links (a loop?)");
-        var full = Path.GetFullPath(path);
-        var parent = Path.GetDirectoryName(full);
-        if (parent is null) return full;
-        var realParent = RealPath(parent, hops, original);
-        var candidate = Path.Combine(realParent, Path.GetFileName(full));
-        string? link;
-        try { link = new FileInfo(candidate).LinkTarget; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return candidate; }
-        return link is null ? candidate : RealPath(Path.IsPathRooted(link) ? link : Path.Combine(realParent, link), hops + 1, original);
-    }
+    public static string RealPath(string path) => OutputGuard.RealPath(path);
 
     /// <summary>
     /// The name each image's results are written under, one per file: its stem (<c>a.png</c> → <c>a</c>), or its whole file

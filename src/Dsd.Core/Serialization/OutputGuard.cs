@@ -1,5 +1,3 @@
-using Dsd.Imaging;
-
 namespace Dsd.Serialization;
 
 /// <summary>
@@ -17,7 +15,7 @@ public static class OutputGuard
     /// <param name="option">The option that named the output.</param>
     public static void RefuseInputs(string output, IEnumerable<string> inputs, string what = "input", string option = "--out")
     {
-        var real = ImageFolder.RealPath(output);
+        var real = RealPath(output);
         var identity = FileIdentity.Of(output);
         foreach (var input in inputs)
             if (SameFile(real, identity, input))
@@ -26,16 +24,38 @@ public static class OutputGuard
     }
 
     /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> name one file (see the class summary).</summary>
-    public static bool SameFile(string a, string b) => SameFile(ImageFolder.RealPath(a), FileIdentity.Of(a), b);
+    public static bool SameFile(string a, string b) => SameFile(RealPath(a), FileIdentity.Of(a), b);
 
     static bool SameFile(string realA, FileIdentity identityA, string b)
     {
-        var realB = ImageFolder.RealPath(b);
+        var realB = RealPath(b);
         if (string.Equals(realA, realB, StringComparison.Ordinal)) return true;
         var identityB = FileIdentity.Of(b);
         if (identityA.SameFileAs(identityB)) return true;
         // Without inode numbers (not Linux), the common case-insensitive file systems (Windows, macOS) are assumed.
         return identityA.Type == FileType.Unknown && identityB.Type == FileType.Unknown
             && !OperatingSystem.IsLinux() && string.Equals(realA, realB, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// The path with every symbolic link resolved (in the folders above it too), whether or not the final entry exists:
+    /// two paths that name the same file resolve to the same string.
+    /// </summary>
+    /// <exception cref="DsdException">A link loop (InvalidInput).</exception>
+    public static string RealPath(string path) => RealPath(path, 0, path);
+
+    static string RealPath(string path, int hops, string original)
+    {
+        const int MaxHops = 40; // Linux's limit on links followed in one lookup
+        if (hops > MaxHops) throw new DsdException(DsdErrorKind.InvalidInput, $"{original}: too many levels of symbolic links (a loop?)");
+        var full = Path.GetFullPath(path);
+        var parent = Path.GetDirectoryName(full);
+        if (parent is null) return full;
+        var realParent = RealPath(parent, hops, original);
+        var candidate = Path.Combine(realParent, Path.GetFileName(full));
+        string? link;
+        try { link = new FileInfo(candidate).LinkTarget; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return candidate; }
+        return link is null ? candidate : RealPath(Path.IsPathRooted(link) ? link : Path.Combine(realParent, link), hops + 1, original);
     }
 }

@@ -26,6 +26,12 @@ public sealed record RegressorTrainingConfig
     /// <summary>The largest batch: a step of 1024 crops of 320² through VGG19 already needs tens of GB.</summary>
     public const int MaxBatchSize = 1024;
 
+    /// <summary>The largest crop bank: each entry is a crop run through VGG19 once, a million of them hours of work.</summary>
+    public const int MaxBank = 1_000_000;
+
+    /// <summary>The most validation crops per image.</summary>
+    public const int MaxValidationCrops = 1000;
+
     /// <summary>Crops per step (stored as "Batch" in checkpoints written before the option names were unified).</summary>
     [System.Text.Json.Serialization.JsonPropertyName("Batch")]
     public int BatchSize { get; init; } = 16;
@@ -89,8 +95,8 @@ public sealed record RegressorTrainingConfig
         if (!(LrGamma > 0 && LrGamma <= 1)) Fail("lr-gamma", "must be in (0, 1]");
         if (LrStep is < 1) Fail("lr-step", "must be positive");
         if (!(Ema >= 0 && Ema < 1)) Fail("ema", "must be in [0, 1)");
-        if (Bank < 0) Fail("bank", "must be 0 (on the fly) or positive");
-        if (ValidationCrops < 1) Fail("val-crops", "must be positive");
+        if (Bank < 0 || Bank > MaxBank) Fail("bank", $"must be 0 (on the fly) or a count up to {MaxBank}, got {Bank}");
+        if (ValidationCrops < 1 || ValidationCrops > MaxValidationCrops) Fail("val-crops", $"must be between 1 and {MaxValidationCrops}, got {ValidationCrops}");
         if (EvalEvery is < 1) Fail("eval-every", "must be positive");
         if (SaveEvery < 1) Fail("save-every", "must be positive");
         if (Data.Count == 0) Fail("data", "at least one folder is required");
