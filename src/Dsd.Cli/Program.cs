@@ -11,8 +11,10 @@ AppDomain.CurrentDomain.UnhandledException += (_, e) =>
 using var onTerminate = OperatingSystem.IsWindows() ? null : System.Runtime.InteropServices.PosixSignalRegistration.Create(
     System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
     {
-        if (TrainingInterrupt.IsActive) return;
+        // Cancelled in both cases: a training command stops after its step (TrainingInterrupt's own handler), and the
+        // runtime must not apply the default action (ending the process with 143) meanwhile.
         context.Cancel = true;
+        if (TrainingInterrupt.IsActive) return;
         CliRunner.Error("interrupted (SIGTERM)");
         Environment.Exit(CliRunner.Interrupted);
     });

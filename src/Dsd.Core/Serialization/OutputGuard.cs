@@ -28,7 +28,10 @@ public static class OutputGuard
 
     static bool SameFile(string realA, FileIdentity identityA, string b)
     {
-        var realB = RealPath(b);
+        string realB;
+        // An input whose links loop names no file the output could be; reading it fails later, as that input's own error.
+        try { realB = RealPath(b); }
+        catch (DsdException) { return false; }
         if (string.Equals(realA, realB, StringComparison.Ordinal)) return true;
         var identityB = FileIdentity.Of(b);
         if (identityA.SameFileAs(identityB)) return true;

@@ -104,14 +104,15 @@ public sealed class HostileInputSetTests(ITestOutputHelper output) : IDisposable
         {
             var root = P("special", kind);
             Directory.CreateDirectory(root);
-            System.Net.Sockets.Socket? socket = null;
+            // Disposing a socket removes its file: each stays open until its kind is done.
+            var sockets = new List<System.Net.Sockets.Socket>();
             string Make(string name)
             {
                 var path = Path.Combine(root, name);
                 switch (kind)
                 {
                     case "fifo": SpecialFiles.Fifo(path); break;
-                    case "socket": socket?.Dispose(); socket = SpecialFiles.Socket(path); break;
+                    case "socket": sockets.Add(SpecialFiles.Socket(path)); break;
                     case "dev-zero": File.CreateSymbolicLink(path, "/dev/zero"); break;
                     case "directory": Directory.CreateDirectory(path); break;
                     default: File.CreateSymbolicLink(path, Path.Combine(root, "nowhere")); break;
@@ -144,7 +145,7 @@ public sealed class HostileInputSetTests(ITestOutputHelper output) : IDisposable
             }
             finally
             {
-                socket?.Dispose();
+                foreach (var socket in sockets) socket.Dispose();
             }
         }
         // Training data with a pipe among the images: trained on the others, the pipe reported.
