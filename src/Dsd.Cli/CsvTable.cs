@@ -35,9 +35,13 @@ internal sealed class CsvTable : IDisposable
         double d => d.ToString("G9", CultureInfo.InvariantCulture),
         float f => Format((double)f),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        string s when s.Contains(',') || s.Contains('"') => "\"" + s.Replace("\"", "\"\"") + "\"",
+        string s => Quote(s),
         _ => value.ToString() ?? "",
     };
+
+    /// <summary>A text field (RFC 4180): quoted when it holds a comma, a quote, a line feed or a carriage return.</summary>
+    public static string Quote(string s) =>
+        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
     public void Dispose() => writer.Dispose();
 }

@@ -15,10 +15,16 @@ internal sealed class TrainingInterrupt : IDisposable
 
     readonly string saving;
 
+    static int active;
+
+    /// <summary>Whether a command is answering SIGTERM itself (Program.cs leaves the signal to it).</summary>
+    public static bool IsActive => Volatile.Read(ref active) > 0;
+
     /// <param name="saving">What the program does before it stops, for the notice ("saving a checkpoint").</param>
     public TrainingInterrupt(string saving = "saving a checkpoint")
     {
         this.saving = saving;
+        Interlocked.Increment(ref active);
         onCancelKey = (_, e) =>
         {
             if (cancel.IsCancellationRequested) return;
@@ -45,6 +51,7 @@ internal sealed class TrainingInterrupt : IDisposable
 
     public void Dispose()
     {
+        Interlocked.Decrement(ref active);
         Console.CancelKeyPress -= onCancelKey;
         onTerminate?.Dispose();
         cancel.Dispose();

@@ -33,7 +33,8 @@ internal static class FingerprintCommand
         var output = new Option<string?>("--out")
         {
             Description = "Write the matrices to this .safetensors file, tensors named alpha{α}/{layer}, each [C,C]; "
-                + "for a folder of images, a folder receiving NAME.safetensors per image",
+                + "for a folder of images, a folder receiving NAME.safetensors per image (the whole file name, a.png.safetensors, "
+                + "when images share a name: a.png, a.jpg); never an input's path",
             HelpName = "FILE|DIR",
         };
         var format = new Option<string>("--format") { Description = "Output on stdout: table or json", DefaultValueFactory = _ => "table" };
@@ -55,6 +56,10 @@ internal static class FingerprintCommand
             var folder = Directory.Exists(path);
             IReadOnlyList<string> files = folder ? ImageFolder.List(path) : [path];
             if (folder && files.Count == 0) throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: no PNG, JPEG, BMP or WebP images in this folder");
+            // a.png, a.jpg and a.PNG in one folder get a.png.safetensors, a.jpg.safetensors, a.PNG.safetensors.
+            var names = ImageFolder.OutputNames(files);
+            var targets = files.Select((f, i) => outPath is null ? null : folder ? Path.Combine(outPath, names[i] + ".safetensors") : outPath).ToList();
+            foreach (var target in targets.OfType<string>()) OutputGuard.RefuseInputs(target, files, "input image");
             if (folder && outPath is not null) Directory.CreateDirectory(outPath);
 
             using var scope = NewDisposeScope();
@@ -67,13 +72,12 @@ internal static class FingerprintCommand
             var failed = 0;
             ItemProgress.Run(files.Count, advance =>
             {
-                foreach (var file in files)
+                foreach (var (file, target) in files.Zip(targets))
                 {
                     try
                     {
                         using var itemScope = NewDisposeScope();
                         var x = first ?? ImageIo.Load(file, dev);
-                        var target = outPath is null ? null : folder ? Path.Combine(outPath, Path.GetFileNameWithoutExtension(file) + ".safetensors") : outPath;
                         results.Add(One(vgg, x, file, options, target, weights.Sha256, parse.GetValue(format)!));
                     }
                     catch (DsdException e) when (folder && e.Kind is DsdErrorKind.InvalidInput or DsdErrorKind.Numerical)

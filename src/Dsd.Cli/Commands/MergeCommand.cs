@@ -21,21 +21,34 @@ internal static class MergeCommand
             Required = true,
             HelpName = "FILE",
         };
-        var command = new Command("merge", "Join sharded 'dsd score' outputs: checks they share settings and weights, reports missing or duplicated pairs, "
-            + "recomputes the summary. Example: dsd merge scores-*.json --out scores.csv")
+        var partial = new Option<bool>("--partial")
         {
-            inputs, output,
+            Description = "Write the merge even when shards or pairs are missing (exit 2); the document is marked: a \"partial\" list of what is "
+                + "missing in JSON, a first line '# partial merge: …' in CSV. Without it an incomplete merge writes nothing",
+        };
+        var command = new Command("merge", "Join sharded 'dsd score' outputs: checks they share settings and weights and every field, refuses "
+            + "missing shards or pairs (unless --partial), reports duplicated pairs, recomputes the summary. Example: dsd merge scores-*.json --out scores.csv")
+        {
+            inputs, output, partial,
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
+            var outPath = parse.GetValue(output)!;
+            Serialization.OutputGuard.RefuseInputs(outPath, parse.GetValue(inputs)!, "shard output");
             var docs = parse.GetValue(inputs)!.Select(path => (path, Read(path))).ToList();
             var merged = ShardMerge.Merge(docs);
+            if (merged.Incomplete && !parse.GetValue(partial))
+            {
+                foreach (var problem in merged.Problems) CliRunner.Error(problem);
+                CliRunner.Error($"{outPath}: not written: the merge is incomplete; --partial writes it marked as partial");
+                return CliRunner.InputsFailed;
+            }
             foreach (var problem in merged.Problems) CliRunner.Warn(problem);
-            var outPath = parse.GetValue(output)!;
             var text = outPath.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? Csv(merged.Document) : merged.Document.ToJsonString(Indented) + "\n";
             Serialization.AtomicFile.WriteAllText(outPath, text);
             var rows = merged.Document["rows"]!.AsArray().Count;
-            CliRunner.Info($"merged {rows} pair{(rows == 1 ? "" : "s")} from {docs.Count} output{(docs.Count == 1 ? "" : "s")} into {outPath}");
+            CliRunner.Info($"merged {rows} pair{(rows == 1 ? "" : "s")} from {docs.Count} output{(docs.Count == 1 ? "" : "s")} into {outPath}"
+                + (merged.Incomplete ? " (marked partial)" : ""));
             return merged.Problems.Count > 0 ? 2 : 0;
         }));
         return command;
@@ -43,7 +56,7 @@ internal static class MergeCommand
 
     static JsonObject Read(string path)
     {
-        if (!File.Exists(path)) throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: file not found");
+        Serialization.InputFile.RequireRegular(path, DsdErrorKind.InvalidInput);
         try
         {
             return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
@@ -60,12 +73,15 @@ internal static class MergeCommand
     {
         var metrics = doc["metrics"]!.AsObject().Select(kv => kv.Key).ToList();
         var sb = new StringBuilder();
+        // A partial merge says so before its header, where no reader can take it for complete (pandas: comment='#').
+        if (doc[ShardMerge.PartialKey] is JsonArray missing)
+            sb.AppendLine("# partial merge: " + string.Join("; ", missing.Select(m => ((string?)m ?? "").ReplaceLineEndings(" "))));
         sb.AppendLine(string.Join(",", new[] { "ref", "dist" }.Concat(metrics).Append("error")));
         foreach (var row in doc["rows"]!.AsArray().Select(r => r!.AsObject()))
         {
-            var cells = new List<string> { ScoreReport.Csv(row["ref"]?.GetValue<string>() ?? ""), ScoreReport.Csv(row["dist"]!.GetValue<string>()) };
+            var cells = new List<string> { ScoreReport.Csv((string?)row["ref"] ?? ""), ScoreReport.Csv((string)row["dist"]!) };
             cells.AddRange(metrics.Select(m => row[m] is null ? "" : ShardMerge.Number(row[m]).ToString("R", CultureInfo.InvariantCulture)));
-            cells.Add(ScoreReport.Csv(row["error"]?.GetValue<string>() ?? ""));
+            cells.Add(ScoreReport.Csv((string?)row["error"] ?? ""));
             sb.AppendLine(string.Join(",", cells));
         }
         return sb.ToString();

@@ -35,6 +35,7 @@ internal static class ReportCommand
             var results = files.Select((f, i) => ScoreResults.Load(f, names[i])).ToList();
             var options = new HtmlReportOptions(parse.GetValue(metric), parse.GetValue(pairs), parse.GetValue(title)!);
             var outPath = parse.GetValue(html)!;
+            Serialization.OutputGuard.RefuseInputs(outPath, files, "score output");
             if (parse.GetValue(noHeatmaps))
             {
                 HtmlReport.Write(results, outPath, null, options);

@@ -27,6 +27,8 @@ internal static class ScoreCommand
             var request = Parse(parse, o);
             var plan = ImagePairs.Plan(request.Dist, request.Ref, request.DistSuffix, request.RefSuffix);
             foreach (var w in plan.Warnings) CliRunner.Warn(w);
+            if (request.Out is { } output)
+                Serialization.OutputGuard.RefuseInputs(output, plan.Pairs.SelectMany(p => p.Reference is null ? [p.Distorted] : new[] { p.Distorted, p.Reference }).Distinct(), "input image");
             var shard = ShardOption.Get(parse);
             var selected = PairShard.Select(plan.Pairs, shard);
             if (plan.Pairs.Count > 1)
@@ -113,6 +115,8 @@ internal static class ScoreCommand
     static ScoreRequest Parse(ParseResult parse, ScoreOptions o)
     {
         var metrics = CommonOptions.ParseList(parse.GetValue(o.Metrics)!).Distinct().Select(MetricCatalog.Metric).ToList();
+        if (metrics.Count == 0)
+            throw new DsdException(DsdErrorKind.Usage, $"--metrics: no metric given (choose from {string.Join(", ", MetricCatalog.Metrics.Select(e => e.Name))})");
         var refPath = parse.GetValue(o.Ref);
         var fullReference = metrics.Where(e => e.Kind == MetricKind.FullReference).Select(e => e.Name).ToList();
         if (refPath is null && fullReference.Count > 0)

@@ -69,5 +69,5 @@ internal sealed class ScoreReport(IReadOnlyList<IQualityMetric> metrics, IReadOn
 
     static string Number(double v) => double.IsNaN(v) ? "–" : ScoreSummary.Format(v, "G6");
 
-    internal static string Csv(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    internal static string Csv(string s) => CsvTable.Quote(s);
 }

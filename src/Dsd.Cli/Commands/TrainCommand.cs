@@ -107,6 +107,7 @@ internal static class TrainCommand
             if (configPath is not null)
             {
                 if (!File.Exists(configPath)) throw new DsdException(DsdErrorKind.InvalidInput, $"{configPath}: config file not found");
+                Serialization.InputFile.RequireRegular(configPath, DsdErrorKind.InvalidInput);
                 node = JsonNode.Parse(RestorationTrainingConfig.FromJson(File.ReadAllText(configPath), configPath).ToJson())!.AsObject();
             }
             else if (resumePath is not null) node = JsonNode.Parse(RestorationCheckpoint.ReadSidecar(resumePath).Config.ToJson())!.AsObject();

@@ -36,18 +36,22 @@ internal static class VisualizeCommand
             using var weights = VggWeightsOption.Load(parse);
             using var source = new FingerprintSource(weights, dev);
 
+            // a.png and a.jpg in one folder must not overwrite each other's pictures.
+            var names = ImageFolder.OutputNames(images);
+            foreach (var name in names)
+                foreach (var kind in new[] { ".heatmaps.png", ".layers.png" })
+                    OutputGuard.RefuseInputs(Path.Combine(outDir, name + kind), images, "input image");
+            foreach (var summary in new[] { "comparison.png", "fingerprints.csv" })
+                OutputGuard.RefuseInputs(Path.Combine(outDir, summary), images, "input image");
             var done = new List<(string Name, LayerMeans Means)>();
             var failed = 0;
             ItemProgress.Run(images.Count, advance =>
             {
-                foreach (var image in images)
+                foreach (var (image, name) in images.Zip(names))
                 {
                     try
                     {
                         var matrices = source.Compute(image);
-                        // a.png and a.jpg in one folder must not overwrite each other's pictures.
-                        var name = images.Count(i => Path.GetFileNameWithoutExtension(i) == Path.GetFileNameWithoutExtension(image)) > 1
-                            ? Path.GetFileName(image) : Path.GetFileNameWithoutExtension(image);
                         WritePng(Path.Combine(outDir, name + ".heatmaps.png"),
                             FingerprintHeatmap.RenderPng(matrices, $"DSD fingerprint of {Path.GetFileName(image)}: DSD_α^l = G(φ_l(x)) − G(φ_l(x↓α))", "DSD entry"));
                         WritePng(Path.Combine(outDir, name + ".layers.png"),
@@ -108,7 +112,7 @@ internal static class VisualizeCommand
         foreach (var (name, m) in images)
             foreach (var alpha in m.Alphas)
                 foreach (var layer in m.Layers)
-                    sb.Append(CultureInfo.InvariantCulture, $"{name},{alpha},{layer},{m.MeanAbs(alpha, layer):R}\n");
+                    sb.Append(CultureInfo.InvariantCulture, $"{CsvTable.Quote(name)},{alpha},{layer},{m.MeanAbs(alpha, layer):R}\n");
         return sb.ToString();
     }
 }

@@ -22,6 +22,7 @@ internal sealed record ScoreResults(string Label, string Source, IReadOnlyList<R
     public static ScoreResults Load(string path, string label)
     {
         string text;
+        if (File.Exists(path)) Serialization.InputFile.RequireRegular(path, DsdErrorKind.InvalidInput);
         try { text = File.ReadAllText(path); }
         catch (FileNotFoundException) { throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: file not found"); }
         catch (DirectoryNotFoundException) { throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: file not found"); }

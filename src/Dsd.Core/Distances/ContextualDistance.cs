@@ -32,10 +32,22 @@ public sealed class ContextualDistance(Vgg19Features vgg, IReadOnlyList<string>?
     /// <summary>Memory for the all-pairs matrices; null: <see cref="MemoryBudget.Default"/>.</summary>
     public MemoryBudget? Budget { get; init; }
 
+    /// <summary>
+    /// Distance per image pair [B]. Without gradients (scoring) an image's distance to itself is exactly 0 and no distance
+    /// is negative: the formula gives −log(1 + ε) ≈ −1e-5 for an identical photo (its best match has affinity 1), and for
+    /// an identical constant image, whose features centred on their mean are all zero and so equally far from each other,
+    /// −log(1/N + ε) ≈ log N for N feature positions (6.5 for a few hundred); both are artefacts of ε and of the centring, not distances.
+    /// </summary>
     public override Tensor PerImage(Tensor input, Tensor target)
     {
-        if (is_grad_enabled() && input.requires_grad) CheckWholeFits(input);
-        return base.PerImage(input, target);
+        if (is_grad_enabled() && input.requires_grad)
+        {
+            CheckWholeFits(input);
+            return base.PerImage(input, target);
+        }
+        using var scope = NewDisposeScope();
+        var identical = input.eq(target).flatten(1).all(1);
+        return base.PerImage(input, target).clamp_min(0).masked_fill(identical, 0).MoveToOuterDisposeScope();
     }
 
     protected override Tensor Compare(Tensor input, Tensor target)

@@ -24,6 +24,12 @@ public abstract class FeatureDistance
     /// <summary>The VGG layers summed over.</summary>
     public IReadOnlyList<string> Layers { get; }
 
+    /// <summary>
+    /// The smallest image side for which every layer keeps at least one position (a layer after k poolings needs 2^k
+    /// pixels): a smaller image would stop VGG19 with "output size is too small".
+    /// </summary>
+    public virtual int MinimumSide => Layers.Max(l => Vgg19Layers.Stride(Vgg19Layers.IndexOf(l)));
+
     /// <summary>Distance per image pair, shape [B].</summary>
     public virtual Tensor PerImage(Tensor input, Tensor target)
     {

@@ -24,6 +24,18 @@ public sealed class MultiScaleStyleDistance : FeatureDistance
         if (this.factors.Any(f => f < 1)) throw new ArgumentOutOfRangeException(nameof(factors), "downscale factors must be ≥ 1");
     }
 
+    /// <summary>The smallest side whose every downscaled copy still keeps a position at the deepest layer.</summary>
+    public override int MinimumSide
+    {
+        get
+        {
+            var need = base.MinimumSide;
+            var side = need;
+            while (factors.Any(f => f > 1 && Downscaling.OutputSide(side, f) < need)) side++;
+            return side;
+        }
+    }
+
     public override Tensor PerImage(Tensor input, Tensor target)
     {
         if (!is_grad_enabled() || !input.requires_grad) return InferencePerImage(input, target, MemoryBudget.Default);

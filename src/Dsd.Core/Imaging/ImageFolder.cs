@@ -1,3 +1,5 @@
+using Dsd.Serialization;
+
 namespace Dsd.Imaging;
 
 /// <summary>
@@ -26,20 +28,24 @@ public static class ImageFolder
     /// two paths that name the same file resolve to the same string.
     /// </summary>
     /// <exception cref="DsdException">A link loop (InvalidInput).</exception>
-    public static string RealPath(string path) => RealPath(path, 0, path);
+    public static string RealPath(string path) => OutputGuard.RealPath(path);
 
-    static string RealPath(string path, int hops, string original)
+    /// <summary>
+    /// The name each image's results are written under, one per file: its stem (<c>a.png</c> → <c>a</c>), or its whole file
+    /// name when another image shares the stem, compared without regard to case (<c>a.png</c>, <c>a.jpg</c>, <c>a.PNG</c> →
+    /// <c>a.png</c>, <c>a.jpg</c>, <c>a.PNG</c>), so no two results overwrite each other. (Whole names that differ only in
+    /// case come from a case-sensitive folder; written to a case-insensitive one they would still meet.)
+    /// </summary>
+    /// <exception cref="DsdException">Two inputs whose names would still collide (InvalidInput), naming both.</exception>
+    public static IReadOnlyList<string> OutputNames(IReadOnlyList<string> files)
     {
-        const int MaxHops = 40; // Linux's limit on links followed in one lookup
-        if (hops > MaxHops) throw new DsdException(DsdErrorKind.InvalidInput, $"{original}: too many levels of symbolic links (a loop?)");
-        var full = Path.GetFullPath(path);
-        var parent = Path.GetDirectoryName(full);
-        if (parent is null) return full;
-        var realParent = RealPath(parent, hops, original);
-        var candidate = Path.Combine(realParent, Path.GetFileName(full));
-        string? link;
-        try { link = new FileInfo(candidate).LinkTarget; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return candidate; }
-        return link is null ? candidate : RealPath(Path.IsPathRooted(link) ? link : Path.Combine(realParent, link), hops + 1, original);
+        var shared = files.GroupBy(f => Path.GetFileNameWithoutExtension(f), StringComparer.OrdinalIgnoreCase)
+            .Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var names = files.Select(f => shared.Contains(Path.GetFileNameWithoutExtension(f)) ? Path.GetFileName(f) : Path.GetFileNameWithoutExtension(f)).ToList();
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < files.Count; i++)
+            if (!seen.TryAdd(names[i], files[i]))
+                throw new DsdException(DsdErrorKind.InvalidInput, $"{files[i]} and {seen[names[i]]} would both be written as {names[i]}; rename one");
+        return names;
     }
 }

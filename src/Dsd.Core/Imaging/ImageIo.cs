@@ -33,8 +33,10 @@ public static class ImageIo
     /// <exception cref="DsdException">Missing, empty, unreadable, corrupt or unsupported file (InvalidInput).</exception>
     public static ImageSize ReadSize(string path) => Guard(path, () =>
     {
-        using var data = ReadData(path);
-        using var codec = Open(path, data);
+        CheckPath(path);
+        using var stream = OpenFile(path);
+        using var header = ReadHeader(path, stream);
+        using var codec = Open(path, header);
         return new ImageSize(codec.Info.Width, codec.Info.Height);
     });
 
@@ -68,14 +70,31 @@ public static class ImageIo
     /// <summary>Decodes to RGBA bytes after every check that can be made from the header alone.</summary>
     static (byte[] Rgba, int Width, int Height, bool HasAlpha) Decode(string path, long maxPixels)
     {
-        using var data = ReadData(path);
+        CheckPath(path);
+        SKData data;
+        using (var stream = OpenFile(path))
+        {
+            // The header first: the pixel limit and the file's size are judged before the rest of the file is read.
+            using (var header = ReadHeader(path, stream))
+            using (var probe = Open(path, header))
+            {
+                var (w, h) = (probe.Info.Width, probe.Info.Height);
+                var declared = (long)w * h;
+                if (declared > maxPixels)
+                    throw Invalid(path, $"{w}×{h} pixels ({ImageLimits.Describe(declared)}) exceeds the limit of {ImageLimits.Describe(maxPixels)} (raise it with --max-pixels)");
+                var plausible = MaxBytesPerPixel * declared + MetadataAllowance;
+                if (stream.Length > plausible)
+                    throw Invalid(path, $"file of {stream.Length} bytes is larger than a {w}×{h} image can be (at most {plausible} bytes); not reading it");
+            }
+            data = ReadAll(path, stream);
+        }
+        using var owned = data;
         using var codec = Open(path, data);
         var (width, height) = (codec.Info.Width, codec.Info.Height);
-        var pixels = (long)width * height;
-        if (pixels > maxPixels)
-            throw Invalid(path, $"{width}×{height} pixels ({ImageLimits.Describe(pixels)}) exceeds the limit of {ImageLimits.Describe(maxPixels)} (raise it with --max-pixels)");
         if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && !JpegMarkers.HasEndOfImage(data.AsSpan()))
             throw Invalid(path, "truncated image (the JPEG data ends before its end-of-image marker)");
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && JpegMarkers.MinimumCodedBytes(data.AsSpan()) is var least && data.Size < least)
+            throw Invalid(path, $"truncated image (the JPEG data ends early: {data.Size} bytes, where a {width}×{height} JPEG codes at least {least})");
 
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var rgba = new byte[info.BytesSize64];
@@ -163,11 +182,20 @@ public static class ImageIo
         }
     }
 
-    /// <summary>
-    /// The whole file as native Skia data, after the checks that give each failure its own message. Skia reads it in
-    /// native code: a managed stream would run .NET callbacks inside the decoder, where an exception aborts the process.
-    /// </summary>
-    static SKData ReadData(string path)
+    /// <summary>Bytes per pixel no supported encoding exceeds (16-bit RGBA PNG stored uncompressed is 8, plus filter bytes).</summary>
+    const long MaxBytesPerPixel = 16;
+
+    /// <summary>Room for metadata (ICC profiles, EXIF, text chunks) on top of the pixels.</summary>
+    const long MetadataAllowance = 64L << 20;
+
+    /// <summary>The first read; the header of every supported format fits unless large metadata precedes it.</summary>
+    const int HeaderProbe = 64 << 10;
+
+    /// <summary>The most read while looking for a header (metadata segments before it included).</summary>
+    const int HeaderLimit = 16 << 20;
+
+    /// <summary>The checks that give each unusable path its own message, before the file is opened.</summary>
+    static void CheckPath(string path)
     {
         if (!IsSupported(path))
             throw Invalid(path, $"unsupported format '{Path.GetExtension(path)}' (supported: {FormatList})");
@@ -183,23 +211,80 @@ public static class ImageIo
             if (target is null || !target.Exists)
                 throw Invalid(path, $"symbolic link to {link} leads nowhere (missing target)");
         }
-        else if (!File.Exists(path)) throw Invalid(path, "file not found");
+        // A named pipe would block the open until a writer comes; a device never ends.
+        InputFile.RequireRegular(path, DsdErrorKind.InvalidInput);
+    }
 
-        byte[] bytes;
+    static FileStream OpenFile(string path)
+    {
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-            // No image we accept needs more than 2 GB of file; the length check also keeps ReadAllBytes' array in range.
-            if (stream.Length > Array.MaxLength) throw Invalid(path, $"file of {stream.Length} bytes is too large to be an image we read");
-            bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            if (stream.Length != 0) return stream;
+            stream.Dispose();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw Invalid(path, $"cannot read: {e.Message}");
         }
-        if (bytes.Length == 0) throw Invalid(path, "empty file");
-        return SKData.CreateCopy(bytes);
+        throw Invalid(path, "empty file");
+    }
+
+    /// <summary>The start of the file, long enough for the decoder to read the header (or the whole file when shorter).</summary>
+    static SKData ReadHeader(string path, FileStream stream)
+    {
+        for (var size = (int)Math.Min(stream.Length, HeaderProbe); ; size = (int)Math.Min(stream.Length, Math.Min((long)size * 16, HeaderLimit)))
+        {
+            var bytes = new byte[size];
+            try
+            {
+                stream.Position = 0;
+                stream.ReadExactly(bytes);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Invalid(path, $"cannot read: {e.Message}");
+            }
+            var data = SKData.CreateCopy(bytes);
+            using (var codec = SKCodec.Create(new SKMemoryStream(data), out _))
+                if (codec is not null || size == stream.Length || size == HeaderLimit)
+                    return data;
+            data.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The whole file as native Skia data, read straight into Skia's buffer (one copy of the file in memory). Skia reads it
+    /// in native code: a managed stream would run .NET callbacks inside the decoder, where an exception aborts the process.
+    /// </summary>
+    static SKData ReadAll(string path, FileStream stream)
+    {
+        // No image we accept needs more than 2 GB of file (the plausible size above is smaller still).
+        if (stream.Length > Array.MaxLength) throw Invalid(path, $"file of {stream.Length} bytes is too large to be an image we read");
+        var data = SKData.Create(stream.Length);
+        try
+        {
+            var chunk = new byte[1 << 20];
+            stream.Position = 0;
+            for (long done = 0; done < stream.Length;)
+            {
+                var n = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, stream.Length - done));
+                if (n == 0) throw Invalid(path, "truncated image (the file shrank while it was read)");
+                System.Runtime.InteropServices.Marshal.Copy(chunk, 0, data.Data + (nint)done, n);
+                done += n;
+            }
+            return data;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            data.Dispose();
+            throw Invalid(path, $"cannot read: {e.Message}");
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
     }
 
     /// <summary>A codec for a supported format whose header declares a usable size.</summary>

@@ -18,6 +18,7 @@ public sealed class FeatureDistanceMetric(string name, FeatureDistance distance)
     {
         ArgumentNullException.ThrowIfNull(reference);
         MetricChecks.SameSize(distorted, reference);
+        LargeEnough(distorted);
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
         return MetricChecks.Finite(Name, Distance.PerImage(distorted, reference).item<float>());
@@ -27,8 +28,18 @@ public sealed class FeatureDistanceMetric(string name, FeatureDistance distance)
     {
         ArgumentNullException.ThrowIfNull(reference);
         MetricChecks.SameSize(distorted, reference);
+        LargeEnough(distorted);
         using var scope = NewDisposeScope();
         using var mode = inference_mode();
         return Distance.PerImage(distorted, reference).to_type(ScalarType.Float64).data<double>().Select(v => MetricChecks.Finite(Name, v)).ToArray();
+    }
+
+    /// <summary>A pair too small for the layers is that pair's input error, like DSD's, not a failure of the whole run.</summary>
+    void LargeEnough(Tensor image)
+    {
+        var min = Distance.MinimumSide;
+        if (image.shape[2] < min || image.shape[3] < min)
+            throw new DsdException(DsdErrorKind.InvalidInput,
+                $"image is {image.shape[3]}×{image.shape[2]} but {Name} on {string.Join(", ", Distance.Layers)} needs at least {min}×{min} pixels");
     }
 }

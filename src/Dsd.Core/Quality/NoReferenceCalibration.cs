@@ -21,6 +21,12 @@ public sealed record NoReferenceCalibration(double[] Weights)
     /// <summary>φ's length with the 10 products z_i·z_j.</summary>
     public const int QuadraticFeatureCount = 24;
 
+    /// <summary>
+    /// The largest weight accepted from a file. φ holds z-scores (|z| rarely above 100) and their products, so weights up to
+    /// 10⁶ keep every score finite, while a weight of 1e308 turns any image's score into infinity.
+    /// </summary>
+    public const double MaxWeight = 1e6;
+
     /// <summary>Key of the calibration in a psi safetensors file's metadata.</summary>
     public const string MetadataKey = "noref_calibration";
 
@@ -60,7 +66,7 @@ public sealed record NoReferenceCalibration(double[] Weights)
 
     public string ToJson() => JsonSerializer.Serialize(Weights);
 
-    /// <exception cref="DsdException">Not a list of 14 or 24 finite numbers (Weights).</exception>
+    /// <exception cref="DsdException">Not a list of 14 or 24 finite numbers of magnitude at most <see cref="MaxWeight"/> (Weights).</exception>
     public static NoReferenceCalibration FromJson(string json, string source)
     {
         double[]? w = null;
@@ -68,6 +74,9 @@ public sealed record NoReferenceCalibration(double[] Weights)
         catch (JsonException) { }
         if (w is null || w.Length is not (FeatureCount or QuadraticFeatureCount) || !w.All(double.IsFinite))
             throw new DsdException(DsdErrorKind.Weights, $"{source}: the calibration in its metadata is not {FeatureCount} or {QuadraticFeatureCount} finite numbers");
+        if (w.Select(Math.Abs).Max() is var largest && largest > MaxWeight)
+            throw new DsdException(DsdErrorKind.Weights,
+                $"{source}: the calibration in its metadata holds a weight of magnitude {largest:G3}, above {MaxWeight:G0} (learned weights are of order 1; this one would overflow the score)");
         return new NoReferenceCalibration(w);
     }
 

@@ -63,8 +63,9 @@ public static class RestorationNetworks
         path = WeightsPathOf(path);
         var file = new FileInfo(path);
         if (!file.Exists) throw new DsdException(DsdErrorKind.Weights, $"{path}: model file not found");
-        // A named pipe or a device reports length 0; opening one to read its header would wait for a writer forever.
-        if (file.Length == 0) throw new DsdException(DsdErrorKind.Weights, $"{path}: empty, or not a regular file (a pipe or device)");
+        // A named pipe would make the open wait for a writer forever; a device never ends.
+        InputFile.RequireRegular(path, DsdErrorKind.Weights);
+        if (file.Length == 0) throw new DsdException(DsdErrorKind.Weights, $"{path}: empty file");
         var recorded = RecordedBlocks(task, path);
         Dictionary<string, Tensor> state;
         try { state = StateDict.Load(path); }

@@ -19,6 +19,7 @@ public static class SafeTensors
     /// <exception cref="DsdException">Missing, unreadable, truncated or malformed file (InvalidInput), naming it.</exception>
     public static Dictionary<string, Tensor> Load(string path)
     {
+        InputFile.RequireRegular(path, DsdErrorKind.InvalidInput);
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: file not found"); }
@@ -114,6 +115,7 @@ public static class SafeTensors
     /// <exception cref="DsdException">Missing, unreadable or malformed file (InvalidInput), naming it.</exception>
     public static Dictionary<string, string> LoadMetadata(string path)
     {
+        InputFile.RequireRegular(path, DsdErrorKind.InvalidInput);
         try
         {
             using var stream = File.OpenRead(path);

@@ -45,7 +45,7 @@ public static class CheckpointCommit
         if (!metadata.TryGetValue(StepKey, out var text) || !long.TryParse(text, CultureInfo.InvariantCulture, out var step))
             return; // written before steps were recorded in every part
         if (step != manifestStep)
-            throw new DsdException(DsdErrorKind.InvalidInput,
+            throw new DsdException(DsdErrorKind.Weights,
                 $"{part} holds step {step} but {manifest} says step {manifestStep}: the checkpoint files do not belong together (copied by hand?); refusing to resume from a mixed set");
     }
 

@@ -81,6 +81,8 @@ public static class StateDict
     /// <summary>Identifies the format from the first bytes of the file.</summary>
     public static StateDictFormat DetectFormat(string path)
     {
+        if (Directory.Exists(path)) throw new DsdException(DsdErrorKind.Weights, $"{path}: is a directory, not a weights file");
+        if (File.Exists(path)) InputFile.RequireRegular(path, DsdErrorKind.Weights);
         Span<byte> head = stackalloc byte[16];
         int n;
         try

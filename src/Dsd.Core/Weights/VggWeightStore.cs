@@ -154,6 +154,7 @@ public static partial class VggWeightStore
     /// <summary>Lower-case hex SHA-256 of a file, read in a stream.</summary>
     public static string Sha256Of(string path)
     {
+        Serialization.InputFile.RequireRegular(path, DsdErrorKind.Weights);
         using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         return Convert.ToHexStringLower(SHA256.HashData(s));
     }

@@ -10,6 +10,13 @@ public static class DsdProcess
     /// <summary><see cref="Run"/> with environment variables set (a null value removes the variable).</summary>
     public static async Task<(int Code, string Out, string Err)> RunWith(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
+        var (code, stdout, stderr, _) = await Run(TimeSpan.FromMinutes(30), args);
+        return (code, stdout, stderr);
+    }
+
+    /// <summary>The same with a time limit: a process still running after <paramref name="limit"/> is killed and reported as hung.</summary>
+    public static async Task<(int Code, string Out, string Err, bool Hung)> Run(TimeSpan limit, params string[] args)
+    {
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "dsd")) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["DSD_OFFLINE"] = "1";
@@ -18,7 +25,17 @@ public static class DsdProcess
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout, await stderr);
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return (-1, await stdout, await stderr, true);
+        }
+        return (process.ExitCode, await stdout, await stderr, false);
     }
 }

@@ -84,7 +84,10 @@ public sealed class ShardedScoringTests : IDisposable
         var (code, err) = await Dsd("merge", Out("a.json"), "--out", Out("partial.json"));
         Assert.Equal(2, code);
         Assert.Contains("missing shard 1/2", err, StringComparison.Ordinal);
-        Assert.True(File.Exists(Out("partial.json")));
+        Assert.False(File.Exists(Out("partial.json")), "an incomplete merge was written without --partial");
+        (code, err) = await Dsd("merge", Out("a.json"), "--out", Out("partial.json"), "--partial");
+        Assert.Equal(2, code);
+        Assert.Contains("missing shard 1/2", JsonNode.Parse(File.ReadAllText(Out("partial.json")))!["partial"]![0]!.GetValue<string>(), StringComparison.Ordinal);
 
         (code, err) = await Dsd("merge", Out("a.json"), Out("b.json"), "--out", Out("bad.json"));
         Assert.Equal(2, code);

@@ -59,24 +59,51 @@ public static class RegressorCheckpoint
         SafeTensors.Save(SnapshotPath(folder, state.Step), scored, meta);
     }
 
-    /// <summary>The configuration and state stored in <paramref name="folder"/>'s checkpoint.</summary>
-    /// <exception cref="DsdException">No checkpoint there (InvalidInput), or it is unreadable (Weights).</exception>
+    /// <summary>
+    /// The configuration and state stored in <paramref name="folder"/>'s checkpoint, checked before they size any work:
+    /// the config's ranges (batch size at most <see cref="RegressorTrainingConfig.MaxBatchSize"/>), the step within
+    /// 0…steps, the four-layer sums of length 4 and finite, the counts not negative.
+    /// </summary>
+    /// <exception cref="DsdException">No checkpoint there (InvalidInput); one that is unreadable, malformed or out of range (Weights), naming the field.</exception>
     public static (RegressorTrainingConfig Config, RegressorState State) ReadHeader(string folder)
     {
         var path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
             throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: no checkpoint to resume from");
-        var meta = SafeTensors.LoadMetadata(path);
+        Dictionary<string, string> meta;
+        try { meta = SafeTensors.LoadMetadata(path); }
+        catch (DsdException e) when (e.Kind == DsdErrorKind.InvalidInput) { throw new DsdException(DsdErrorKind.Weights, e.Message, e); }
+        RegressorTrainingConfig config;
+        RegressorState state;
         try
         {
-            var config = JsonSerializer.Deserialize<RegressorTrainingConfig>(meta["config"], Json)!;
-            var state = JsonSerializer.Deserialize<RegressorState>(meta["state"], Json)!;
-            return (config, state);
+            config = JsonSerializer.Deserialize<RegressorTrainingConfig>(meta["config"], Json) ?? throw new JsonException("config is null");
+            state = JsonSerializer.Deserialize<RegressorState>(meta["state"], Json) ?? throw new JsonException("state is null");
         }
-        catch (Exception e) when (e is KeyNotFoundException or JsonException)
+        catch (Exception e) when (e is KeyNotFoundException or JsonException or NotSupportedException)
         {
             throw new DsdException(DsdErrorKind.Weights, $"{path}: not a psi training checkpoint ({e.Message})");
         }
+        try { config.Validate(); }
+        catch (DsdException e) { throw new DsdException(DsdErrorKind.Weights, $"{path}: config {e.Message.TrimStart('-')}", e); }
+        Check(path, state, config.Steps);
+        return (config, state);
+    }
+
+    /// <summary>The state's fields against what the loop assumes of them.</summary>
+    /// <exception cref="DsdException">Weights, naming the file and the field.</exception>
+    public static void Check(string path, RegressorState state, long? steps)
+    {
+        void Require(bool ok, string field, string what)
+        {
+            if (!ok) throw new DsdException(DsdErrorKind.Weights, $"{path}: state field {field} {what}");
+        }
+        Require(state.Step >= 0 && (steps is null || state.Step <= steps), "Step", $"is {state.Step}, outside 0…{steps?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "steps"}");
+        Require(double.IsFinite(state.Seconds) && state.Seconds >= 0, "Seconds", "must be a finite number ≥ 0");
+        Require(state.TargetCount >= 0 && state.IntervalSteps >= 0 && state.IntervalSamples >= 0, "TargetCount/IntervalSteps/IntervalSamples", "must not be negative");
+        Require(double.IsFinite(state.IntervalLoss), "IntervalLoss", "must be finite");
+        foreach (var (field, values) in new[] { ("TargetSum", state.TargetSum), ("IntervalSquaredError", state.IntervalSquaredError), ("IntervalConstantSquaredError", state.IntervalConstantSquaredError) })
+            Require(values is { Length: 4 } && values.All(double.IsFinite), field, $"must be 4 finite numbers (one per layer), got {(values is null ? "none" : $"{values.Length}")}");
     }
 
     /// <summary>Restores weights, weight average and Adam moments from <paramref name="folder"/>'s checkpoint.</summary>

@@ -51,6 +51,8 @@ public static class RegressorTrainer
         var (config, state) = RegressorCheckpoint.ReadHeader(folder);
         if (steps is { } s) config = config with { Steps = s };
         config.Validate();
+        if (steps is { } total && total < state.Step)
+            throw new DsdException(DsdErrorKind.Usage, $"--steps {total}: the checkpoint in {folder} is already at step {state.Step}");
         return Train(config, state, folder, resuming: true, vgg, device, progress, cancel, unreadable);
     }
 
@@ -69,6 +71,8 @@ public static class RegressorTrainer
             : CachedBank(Path.Combine(folder, "validation.safetensors"), validationImages, vgg, config,
                 validationImages.Count * config.ValidationCrops, 0, SplitMix64.Purpose.ValidationCrop, "validation", progress, cancel);
         config = config.Resolve(source.Count);
+        // Steps from epochs are known only now: a stored step beyond them would train nothing and report success.
+        if (resuming) RegressorCheckpoint.Check(Path.Combine(folder, RegressorCheckpoint.FileName), state, config.Steps);
 
         // A private generator: the global one is shared with anything else running in the process.
         using var generator = new torch.Generator((ulong)config.Seed);

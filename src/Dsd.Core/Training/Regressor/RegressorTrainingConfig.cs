@@ -23,6 +23,15 @@ public sealed record RegressorTrainingConfig
     /// <summary>Side of psi's input crop; the full-resolution crop that gives the targets is Crop·α.</summary>
     public int Crop { get; init; } = 80;
 
+    /// <summary>The largest batch: a step of 1024 crops of 320² through VGG19 already needs tens of GB.</summary>
+    public const int MaxBatchSize = 1024;
+
+    /// <summary>The largest crop bank: each entry is a crop run through VGG19 once, a million of them hours of work.</summary>
+    public const int MaxBank = 1_000_000;
+
+    /// <summary>The most validation crops per image.</summary>
+    public const int MaxValidationCrops = 1000;
+
     /// <summary>Crops per step (stored as "Batch" in checkpoints written before the option names were unified).</summary>
     [System.Text.Json.Serialization.JsonPropertyName("Batch")]
     public int BatchSize { get; init; } = 16;
@@ -79,14 +88,15 @@ public sealed record RegressorTrainingConfig
         if (Alpha is not (2 or 4)) Fail("alpha", "must be 2 or 4");
         if (Crop < 8) Fail("crop", "must be at least 8");
         if (BatchSize < 2) Fail("batch-size", "must be at least 2 (BatchNorm needs more than one sample)");
+        if (BatchSize > MaxBatchSize) Fail("batch-size", $"must be at most {MaxBatchSize}, got {BatchSize}");
         if (Steps is < 1) Fail("steps", "must be positive");
         if (Epochs is not null && !(Epochs > 0)) Fail("epochs", "must be positive");
         if (!(Lr > 0)) Fail("lr", "must be positive");
         if (!(LrGamma > 0 && LrGamma <= 1)) Fail("lr-gamma", "must be in (0, 1]");
         if (LrStep is < 1) Fail("lr-step", "must be positive");
         if (!(Ema >= 0 && Ema < 1)) Fail("ema", "must be in [0, 1)");
-        if (Bank < 0) Fail("bank", "must be 0 (on the fly) or positive");
-        if (ValidationCrops < 1) Fail("val-crops", "must be positive");
+        if (Bank < 0 || Bank > MaxBank) Fail("bank", $"must be 0 (on the fly) or a count up to {MaxBank}, got {Bank}");
+        if (ValidationCrops < 1 || ValidationCrops > MaxValidationCrops) Fail("val-crops", $"must be between 1 and {MaxValidationCrops}, got {ValidationCrops}");
         if (EvalEvery is < 1) Fail("eval-every", "must be positive");
         if (SaveEvery < 1) Fail("save-every", "must be positive");
         if (Data.Count == 0) Fail("data", "at least one folder is required");

@@ -65,26 +65,60 @@ public static class RestorationCheckpoint
         if (stateName is not null) CheckpointCommit.RemoveOtherStates(directory, name, stateName);
     }
 
-    /// <summary>Reads a sidecar (given as the sidecar or its weights file): the config and the step reached.</summary>
+    /// <summary>
+    /// Reads a sidecar (given as the sidecar or its weights file): the config and the step reached. Every field a resume
+    /// uses is checked here (step within 0…steps, best_step within 0…step, best_merit finite, state a file name beside
+    /// the sidecar). The config's <c>out</c> becomes the sidecar's folder: a run that was copied or moved continues where
+    /// it is now, never in the folder it was first written to.
+    /// </summary>
+    /// <exception cref="DsdException">No sidecar there (InvalidInput); a sidecar that is malformed or out of range (Weights), naming the field.</exception>
     public static (RestorationTrainingConfig Config, JsonObject Sidecar) ReadSidecar(string path)
     {
         var sidecar = CheckpointFiles.SidecarPathOf(path);
         if (!File.Exists(sidecar)) throw new DsdException(DsdErrorKind.InvalidInput, $"{sidecar}: checkpoint sidecar not found");
+        InputFile.RequireRegular(sidecar, DsdErrorKind.Weights);
         JsonObject json;
         try { json = JsonNode.Parse(File.ReadAllText(sidecar)) as JsonObject ?? throw new JsonException("not an object"); }
-        catch (JsonException e) { throw new DsdException(DsdErrorKind.InvalidInput, $"{sidecar}: not a checkpoint sidecar: {e.Message}", e); }
-        if ((string?)json["format"] != Format || json["config"] is not JsonObject config)
-            throw new DsdException(DsdErrorKind.InvalidInput, $"{sidecar}: not a {Format} sidecar");
-        return (RestorationTrainingConfig.FromJson(config.ToJsonString(), sidecar), json);
+        catch (JsonException e) { throw new DsdException(DsdErrorKind.Weights, $"{sidecar}: not a checkpoint sidecar: {e.Message}", e); }
+        if (json["format"] is not JsonValue f || !f.TryGetValue<string>(out var format) || format != Format || json["config"] is not JsonObject configNode)
+            throw new DsdException(DsdErrorKind.Weights, $"{sidecar}: not a {Format} sidecar");
+        RestorationTrainingConfig config;
+        try
+        {
+            config = RestorationTrainingConfig.FromJson(configNode.ToJsonString(), sidecar);
+            config.Validate();
+        }
+        catch (DsdException e) when (e.Kind is DsdErrorKind.InvalidInput or DsdErrorKind.Usage)
+        {
+            throw new DsdException(DsdErrorKind.Weights, e.Message.StartsWith(sidecar, StringComparison.Ordinal) ? e.Message : $"{sidecar}: config: {e.Message}", e);
+        }
+        var step = Integer(sidecar, json, "step", 0, config.Steps) ?? throw Field(sidecar, "step", "missing");
+        Integer(sidecar, json, "best_step", 0, step);
+        if (json["best_merit"] is { } merit && !(merit is JsonValue m && m.TryGetValue<double>(out var value) && double.IsFinite(value)))
+            throw Field(sidecar, "best_merit", $"{merit.ToJsonString()} is not a finite number");
+        if (json["state"] is { } state && !(state is JsonValue sv && sv.TryGetValue<string>(out var name) && name.Length > 0 && Path.GetFileName(name) == name))
+            throw Field(sidecar, "state", $"{state.ToJsonString()} is not a file name beside the sidecar");
+        var folder = Path.GetDirectoryName(Path.GetFullPath(sidecar))!;
+        return (config with { Out = folder }, json);
     }
+
+    /// <summary>An optional integer field within [least, most].</summary>
+    static long? Integer(string sidecar, JsonObject json, string key, long least, long most) => json[key] switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<long>(out var n) && n >= least && n <= most => n,
+        var other => throw Field(sidecar, key, $"{other.ToJsonString()} is not an integer in {least}…{most}"),
+    };
+
+    static DsdException Field(string sidecar, string key, string problem) => new(DsdErrorKind.Weights, $"{sidecar}: field '{key}': {problem}");
 
     /// <summary>Restores raw weights, Adam moments and EMA from the state file beside <paramref name="sidecarPath"/>.</summary>
     public static void LoadState(string sidecarPath, JsonObject sidecar, nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor>? ema, Adam adam)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(CheckpointFiles.SidecarPathOf(sidecarPath)))!;
-        var stateName = (string?)sidecar["state"] ?? throw new DsdException(DsdErrorKind.InvalidInput, $"{sidecarPath}: this checkpoint has no optimiser state (a 'best' checkpoint?); resume from 'last'");
+        var stateName = (string?)sidecar["state"] ?? throw new DsdException(DsdErrorKind.Weights, $"{sidecarPath}: this checkpoint has no optimiser state (a 'best' checkpoint?); resume from 'last'");
         var statePath = Path.Combine(dir, stateName);
-        if (!File.Exists(statePath)) throw new DsdException(DsdErrorKind.InvalidInput, $"{statePath}: optimiser state not found");
+        if (!File.Exists(statePath)) throw new DsdException(DsdErrorKind.Weights, $"{statePath}: optimiser state not found (named by {CheckpointFiles.SidecarPathOf(sidecarPath)})");
         CheckpointCommit.RequireSameStep(statePath, SafeTensors.LoadMetadata(statePath), (long)sidecar["step"]!, CheckpointFiles.SidecarPathOf(sidecarPath));
         var state = SafeTensors.Load(statePath);
         try
@@ -93,7 +127,7 @@ public static class RestorationCheckpoint
             if (ema is not null)
             {
                 var e = Under(state, "ema/");
-                if (e.Count == 0) throw new DsdException(DsdErrorKind.InvalidInput, $"{statePath}: the run had no EMA; resume with ema = 0");
+                if (e.Count == 0) throw new DsdException(DsdErrorKind.Weights, $"{statePath}: the run had no EMA; resume with ema = 0");
                 NetworkWeights.Load(ema, e, statePath);
             }
             using var noGrad = no_grad();
