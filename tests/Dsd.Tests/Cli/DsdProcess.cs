@@ -10,12 +10,15 @@ public static class DsdProcess
     /// <summary><see cref="Run"/> with environment variables set (a null value removes the variable).</summary>
     public static async Task<(int Code, string Out, string Err)> RunWith(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        var (code, stdout, stderr, _) = await Run(TimeSpan.FromMinutes(30), args);
+        var (code, stdout, stderr, _) = await Run(TimeSpan.FromMinutes(30), environment, args);
         return (code, stdout, stderr);
     }
 
     /// <summary>The same with a time limit: a process still running after <paramref name="limit"/> is killed and reported as hung.</summary>
-    public static async Task<(int Code, string Out, string Err, bool Hung)> Run(TimeSpan limit, params string[] args)
+    public static Task<(int Code, string Out, string Err, bool Hung)> Run(TimeSpan limit, params string[] args) =>
+        Run(limit, new Dictionary<string, string?>(), args);
+
+    static async Task<(int Code, string Out, string Err, bool Hung)> Run(TimeSpan limit, IReadOnlyDictionary<string, string?> environment, string[] args)
     {
         var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "dsd")) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in args) start.ArgumentList.Add(a);
