@@ -82,7 +82,7 @@ internal static class NorefProbe
             ImageIo.SavePng(image, Path.Combine(output, $"{set}__{stem}__clean__0.png"));
             foreach (var (kind, levels) in Ladder)
                 for (var l = 0; l < levels.Length; l++)
-                    ImageIo.SavePng(SyntheticDistortion.Apply(image, kind, levels[l], StableSeed(stem) * 31 + l + 1),
+                    ImageIo.SavePng(SyntheticDistortion.Apply(image, kind, levels[l], PsiEvaluation.StableSeed(stem) * 31 + l + 1),
                         Path.Combine(output, $"{set}__{stem}__{kind.Name()}__{l + 1}.png"));
         }
         Degenerate(output);
@@ -198,12 +198,5 @@ internal static class NorefProbe
         var (h, w) = (image.shape[2], image.shape[3]);
         var (th, tw) = (Math.Min(tile, h), Math.Min(tile, w));
         return image.narrow(2, (h - th) / 2, th).narrow(3, (w - tw) / 2, tw).contiguous();
-    }
-
-    static long StableSeed(string s)
-    {
-        ulong h = 1469598103934665603;
-        foreach (var c in s) h = (h ^ c) * 1099511628211;
-        return (long)(h >> 1);
     }
 }

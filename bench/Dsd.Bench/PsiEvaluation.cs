@@ -209,7 +209,7 @@ internal static class PsiEvaluation
         return list;
     }
 
-    static long StableSeed(string s)
+    internal static long StableSeed(string s)
     {
         ulong h = 1469598103934665603;
         foreach (var c in s) h = (h ^ c) * 1099511628211;
