@@ -30,11 +30,19 @@ internal static class CliRunner
     /// <summary>Set from the root <c>--verbose</c>: internal errors print their stack trace.</summary>
     public static bool Verbose { get; set; }
 
+    /// <summary>"see 'dsd score --help'" for the command being run: the end of every usage error.</summary>
+    public static string HelpPointer { get; set; } = "see 'dsd --help'";
+
     public static int Run(Func<int> body)
     {
         try
         {
             return body();
+        }
+        catch (DsdException e) when (e.Kind == DsdErrorKind.Usage)
+        {
+            Error($"{e.Message}; {HelpPointer}");
+            return Usage;
         }
         catch (DsdException e)
         {

@@ -95,6 +95,11 @@ internal static class ScoreCommand
         public ScoreOptions()
         {
             Format.AcceptOnlyFromAmong("table", "csv", "json", "html");
+            Crop.Within(1, WorkLimits.MaxSide);
+            NumCrops.Within(1, WorkLimits.MaxCrops);
+            BatchSize.Within(1, WorkLimits.MaxBatch);
+            Shave.Within(0, WorkLimits.MaxSide);
+            NorefTile.Within(0, WorkLimits.MaxSide);
             SsimChannels.AcceptOnlyFromAmong("y", "rgb", "gray");
             Alpha.AcceptOnlyFromAmong("2", "4");
             NorefForm.AcceptOnlyFromAmong([.. NoReferenceForms.Names]);
@@ -120,10 +125,8 @@ internal static class ScoreCommand
                 $"--metrics {string.Join(",", fullReference)}: full-reference metrics need --ref (without it only "
                 + $"{string.Join(", ", MetricCatalog.Metrics.Where(e => e.Kind == MetricKind.NoReference).Select(e => e.Name))} is available)");
         var crops = parse.GetValue(o.Crop) is { } size
-            ? new CropSettings(size, Math.Max(1, parse.GetValue(o.NumCrops)), parse.GetValue(o.Seed), Math.Max(1, CommonOptions.GetRenamed(parse, o.BatchSize, o.OldBatch)))
+            ? new CropSettings(size, parse.GetValue(o.NumCrops), parse.GetValue(o.Seed), CommonOptions.GetRenamed(parse, o.BatchSize, o.OldBatch))
             : null;
-        if (crops is { Size: < 1 }) throw new DsdException(DsdErrorKind.Usage, "--crop: the crop size must be positive");
-        if (parse.GetValue(o.NorefTile) is < 0) throw new DsdException(DsdErrorKind.Usage, "--noref-tile: must be 0 (whole image) or a positive side");
         var options = new MetricOptions
         {
             Device = CommonOptions.ParseDevice(parse.GetValue(o.Device)!),
