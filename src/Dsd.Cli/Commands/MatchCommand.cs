@@ -40,7 +40,7 @@ internal static class MatchCommand
             DefaultValueFactory = _ => 0, HelpName = "N",
         };
         maxSide.Within(0, WorkLimits.MaxSide);
-        var output = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => "match", HelpName = "DIR" };
+        var output = new Option<string>("--out", "-o") { Description = "Output folder", DefaultValueFactory = _ => "match", HelpName = "DIR" };
         var device = CommonOptions.Device();
 
         var command = new Command("match",

@@ -27,7 +27,7 @@ internal static class MinimizeCommand
         var layers = new Option<string>("--layers") { Description = "VGG19 layers summed over", DefaultValueFactory = _ => string.Join(",", DsdOptions.Fingerprint.Layers), HelpName = "LIST" };
         var crop = new Option<int>("--crop") { Description = "Optimise only a centred N×N crop (cost grows with the area); 0 = the whole image", DefaultValueFactory = _ => 0, HelpName = "N" };
         crop.Within(0, WorkLimits.MaxSide);
-        var output = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => "minimize", HelpName = "DIR" };
+        var output = new Option<string>("--out", "-o") { Description = "Output folder", DefaultValueFactory = _ => "minimize", HelpName = "DIR" };
         var device = CommonOptions.Device();
 
         var command = new Command("minimize",

@@ -43,8 +43,8 @@ internal static class RestoreCommand
             DefaultValueFactory = _ => ShippedModels.Names[0],
             HelpName = string.Join("|", ShippedModels.Names) + "|CKPT",
         };
-        var input = new Option<string>("--in") { Description = "Image file, or a folder of images (PNG, JPEG, BMP, WebP)", Required = true, HelpName = "PATH" };
-        var output = new Option<string>("--out") { Description = "Folder for the results, written as NAME.png; never an input's path", Required = true, HelpName = "DIR" };
+        var input = new Option<string>("--in", "-i") { Description = "Image file, or a folder of images (PNG, JPEG, BMP, WebP)", Required = true, HelpName = "PATH" };
+        var output = new Option<string>("--out", "-o") { Description = "Folder for the results, written as NAME.png; never an input's path", Required = true, HelpName = "DIR" };
         var tile = new Option<int?>("--tile")
         {
             Description = "Tile side in input pixels; larger images run tile by tile (default: the largest of 512, 256, 128, 64 that fits --max-memory)",

@@ -28,7 +28,7 @@ internal static class TrainCalibrationCommand
         groups.Within(1, 100_000);
         heldOut.Within(0.0, 0.9);
         var seed = new Option<long>("--seed") { Description = "Seed of the crops, strengths and noise", DefaultValueFactory = _ => 0, HelpName = "N" };
-        var output = new Option<string>("--out") { Description = "Where to write psi with its calibration (.safetensors)", HelpName = "FILE", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Where to write psi with its calibration (.safetensors)", HelpName = "FILE", Required = true };
         var quadratic = new Option<bool>("--quadratic")
         {
             Description = "Also weigh the products z_i·z_j of the layers' z-scores: 24 weights; '--quadratic false' fits the 14 without them "
