@@ -260,10 +260,7 @@ internal static class ScoreCommand
         if (text is null)
         {
             var table = new StringWriter();
-            report.WriteTables(Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
-            {
-                Out = new Spectre.Console.AnsiConsoleOutput(table), Ansi = Spectre.Console.AnsiSupport.No, ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
-            }));
+            report.WriteTables(CliRunner.Text(table));
             text = table.ToString();
         }
         Serialization.AtomicFile.WriteAllText(request.Out, text);
