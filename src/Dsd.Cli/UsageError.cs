@@ -53,8 +53,12 @@ internal static class UsageError
         var error = parse.Errors[0];
         if (command.Subcommands.Count > 0 && command.Action is null && parse.Errors.All(e => e.SymbolResult is CommandResult))
             return $"no command given: {string.Join(", ", command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}";
-        return NotANumber(error) ?? error.Message.TrimEnd('.');
+        return NotANumber(error) ?? OneLine(error.Message).TrimEnd('.');
     }
+
+    /// <summary>The parser's message on one line (it lists allowed values one per line, tab-indented).</summary>
+    static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim()));
 
     /// <summary>"--threads: 'abc' is not a whole number" for a value the parser could not convert, else null.</summary>
     static string? NotANumber(ParseError error)

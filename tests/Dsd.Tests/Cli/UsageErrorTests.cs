@@ -28,6 +28,8 @@ public sealed class UsageErrorTests
         { "train", "no command given: sr, deblur, regressor, calibration; see 'dsd train --help'" },
         { "score --ref R", "missing --dist <PATH>: Distorted image, or a folder of them; see 'dsd score --help'" },
         { "merge --verbos a.json --out m.json", "unknown option '--verbos' (did you mean '--verbose'?) (a file whose name starts with '-' goes after --); see 'dsd merge --help'" },
+        // a value outside an option's list: the parser lists them one per line; the error stays one line
+        { "metrics --format bogus", "Argument 'bogus' not recognized. Must be one of: 'table' 'json'; see 'dsd metrics --help'" },
         // a mistake found by the command itself gets the same pointer
         { "score --ref R --dist R --metrics dsdd", "unknown metric 'dsdd' (did you mean 'dsd'?)" },
         // numbers that size work or memory (item 3)
