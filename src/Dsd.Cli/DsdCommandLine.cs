@@ -80,8 +80,18 @@ internal static class DsdCommandLine
                 return CliRunner.Usage;
             }
             CliRunner.HelpPointer = UsageError.HelpPointer(parse.CommandResult.Command);
-            ImageLimits.MaxPixels = Given<long>(parse, "--max-pixels") is > 0 and var pixels ? pixels : ImageLimits.DefaultMaxPixels;
-            if (Given<int?>(parse, "--threads") is { } n) TorchSharp.torch.set_num_threads(n);
+            // The parser runs validators only for options of the command that was invoked, not for those typed before
+            // it (dsd --threads 100000 restore …), so the bounds are checked again here, before any thread is made.
+            long? pixels = Typed<long>(parse, "--max-pixels", out var p) ? p : null;
+            var threads = Typed<int?>(parse, "--threads", out var t) ? t : null;
+            if ((OutOfBounds("--max-pixels", pixels, 1, ImageLimits.SupportedMaxPixels, "")
+                ?? OutOfBounds("--threads", threads, 1, MaxThreads, $" (4 × the {Environment.ProcessorCount} cores here)")) is { } bound)
+            {
+                CliRunner.Error($"{bound}; {CliRunner.HelpPointer}");
+                return CliRunner.Usage;
+            }
+            ImageLimits.MaxPixels = pixels ?? ImageLimits.DefaultMaxPixels;
+            if (threads is { } n) TorchSharp.torch.set_num_threads(n);
             configuration.EnableDefaultExceptionHandler = false;
             return parse.Invoke(configuration);
         }
@@ -91,13 +101,22 @@ internal static class DsdCommandLine
         }
     }
 
-    /// <summary>A process-wide option's value where it was typed, on the command or before it; null when nowhere.</summary>
-    static T? Given<T>(ParseResult parse, string name)
+    static string? OutOfBounds<T>(string name, T? value, T least, T most, string why) where T : struct, IComparable<T> =>
+        value is { } v && (v.CompareTo(least) < 0 || v.CompareTo(most) > 0)
+            ? string.Create(CultureInfo.InvariantCulture, $"{name} must be between {least} and {most}, got {v}{why}")
+            : null;
+
+    /// <summary>Whether a process-wide option was typed, on the command or before it, and its value there.</summary>
+    static bool Typed<T>(ParseResult parse, string name, out T? value)
     {
         for (var result = (SymbolResult?)parse.CommandResult; result is CommandResult c; result = c.Parent)
             if (c.Command.Options.FirstOrDefault(o => o.Name == name) is Option<T> option && parse.GetResult(option) is { Implicit: false })
-                return parse.GetValue(option);
-        return default;
+            {
+                value = parse.GetValue(option);
+                return true;
+            }
+        value = default;
+        return false;
     }
 
     /// <summary>The standard help, followed on the root command by the exit-code table.</summary>

@@ -19,6 +19,9 @@ public sealed class UsageErrorTests
         { "score --ref R --dist R --threads abc", "--threads: 'abc' is not a whole number; see 'dsd score --help'" },
         { "score --ref R --dist R --max-pixels abc", "--max-pixels: 'abc' is not a whole number; see 'dsd score --help'" },
         { "score --ref R --dist R --max-memory lots", "--max-memory: 'lots' is not a memory size (e.g. 8G, 512M, 25%); see 'dsd score --help'" },
+        // bounds of the process-wide options typed before the command (the parser validates only the invoked command's)
+        { "--threads 0 score --ref R --dist R", "--threads must be between 1 and " },
+        { "--max-pixels 0 score --ref R --dist R", "--max-pixels must be between 1 and 536870911, got 0; see 'dsd score --help'" },
         { "restore sr --in R --out o --tile abc", "--tile: 'abc' is not a whole number; see 'dsd restore sr --help'" },
         // misspelled option, stray argument, unknown short option, unknown or missing command: were the whole help on stdout
         { "score --ref R --dsit R", "unknown option '--dsit' (did you mean '--dist'?); see 'dsd score --help'" },
