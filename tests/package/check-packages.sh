@@ -52,13 +52,17 @@ for want in '<license type="expression">MIT</license>' '<readme>README.md</readm
   grep -qF "$want" <<<"$nuspec" || fail "Dsd.Core.nuspec lacks $want"
 done
 grep -q 'Package Description' <<<"$nuspec" && fail "Dsd.Core.nuspec has the SDK's default description"
-unzip -p "$feed/dsd.$version.nupkg" dsd.nuspec | grep -q '<packageType name="DotnetTool"' || fail "dsd.$version.nupkg is not a .NET tool"
+tool_nuspec=$(unzip -p "$feed/dsd.$version.nupkg" dsd.nuspec)
+grep -q '<packageType name="DotnetTool"' <<<"$tool_nuspec" || fail "dsd.$version.nupkg is not a .NET tool"
 # Only what runs (build/UnusedNatives.targets): no Python binding, no libtorch test or Android libraries in any tool package.
 for rid in linux-x64 osx-arm64 win-x64; do
   unused=$(unzip -l "$feed/dsd.$rid.$version.nupkg" | grep -oE '(libtorch_python|libtorchbind_test|libjitbackend_test|libbackend_with_compiler|libaoti_custom_ops|libnnapi_backend)\.[a-z]+' || true)
   [ -z "$unused" ] || fail "dsd.$rid.$version.nupkg carries libraries that never run: $(echo $unused)"
 done
-unzip -l "$feed/dsd.linux-x64.$version.nupkg" | grep -q 'linux-x64/libtorch_cpu.so$' || fail "dsd.linux-x64.$version.nupkg lacks libtorch_cpu.so"
+# The listing is read whole before it is searched: with pipefail, `unzip -l | grep -q` fails at random when grep stops
+# at the first match and unzip, still writing the rest of a long listing, dies of SIGPIPE.
+tool_linux=$(unzip -l "$feed/dsd.linux-x64.$version.nupkg")
+grep -q 'linux-x64/libtorch_cpu.so$' <<<"$tool_linux" || fail "dsd.linux-x64.$version.nupkg lacks libtorch_cpu.so"
 # The three platforms' runtime packs are restored only to pack the tool, not for a plain build (README "Set up").
 rids=$(dotnet msbuild "$repo/src/Dsd.Cli" -getProperty:RuntimeIdentifiers)
 [ -z "$rids" ] || fail "a plain build of src/Dsd.Cli restores RuntimeIdentifiers '$rids' (runtime packs nothing uses)"
