@@ -30,11 +30,19 @@ internal static class CliRunner
     /// <summary>Set from the root <c>--verbose</c>: internal errors print their stack trace.</summary>
     public static bool Verbose { get; set; }
 
+    /// <summary>"see 'dsd score --help'" for the command being run: the end of every usage error.</summary>
+    public static string HelpPointer { get; set; } = "see 'dsd --help'";
+
     public static int Run(Func<int> body)
     {
         try
         {
             return body();
+        }
+        catch (DsdException e) when (e.Kind == DsdErrorKind.Usage)
+        {
+            Error($"{e.Message}; {HelpPointer}");
+            return Usage;
         }
         catch (DsdException e)
         {
@@ -84,8 +92,22 @@ internal static class CliRunner
     /// <summary>Spectre console on the current stderr (progress bars); created per use so redirection is honoured.</summary>
     public static IAnsiConsole Stderr => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
-    /// <summary>Spectre console on the current stdout (tables).</summary>
-    public static IAnsiConsole Stdout => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+    /// <summary>Spectre console on the current stdout (tables); see <see cref="Text"/> when it is not a terminal.</summary>
+    public static IAnsiConsole Stdout => Console.IsOutputRedirected ? Text(Console.Out) : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+
+    /// <summary>
+    /// Tables into a file or a pipe: plain text, and as wide as their content (no terminal to fit), so that a path as
+    /// typed stays on one line instead of wrapping at 80 columns.
+    /// </summary>
+    public static IAnsiConsole Text(TextWriter writer)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors,
+        });
+        console.Profile.Width = 4096;
+        return console;
+    }
 
     public static void Error(string message) => Console.Error.WriteLine($"dsd: error: {message}");
 

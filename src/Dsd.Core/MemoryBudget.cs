@@ -32,7 +32,7 @@ public sealed record MemoryBudget(long Bytes)
         var (number, unit) = t.Length > 0 && char.IsLetter(t[^1]) ? (t[..^1], t[^1]) : (t, ' ');
         var scale = unit switch { ' ' => 1L, 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, 'T' => 1L << 40, _ => 0 };
         if (scale == 0 || !double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !(value > 0))
-            throw new DsdException(DsdErrorKind.InvalidInput, $"{what}: '{text}' is not a memory size (e.g. 8G, 512M, 25%)");
+            throw new DsdException(DsdErrorKind.Usage, $"{what}: '{text}' is not a memory size (e.g. 8G, 512M, 25%)");
         return new MemoryBudget((long)(value * scale));
     }
 

@@ -11,6 +11,17 @@ public static class TestPaths
 
     public static string GoldenRandom => Path.Combine(TestData, "golden", "random");
 
+    /// <summary>The repository checkout the tests were built from (the folder holding Dsd.slnx): README, samples/, docs/.</summary>
+    public static string RepoRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Dsd.slnx"))) return dir.FullName;
+            throw new InvalidOperationException($"no Dsd.slnx above {AppContext.BaseDirectory}");
+        }
+    }
+
     /// <summary>The read-only shared folder beside the repository root (DSD_SHARED overrides), or null.</summary>
     public static string? Shared
     {

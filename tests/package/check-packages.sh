@@ -4,7 +4,8 @@
 # `dotnet tool install --tool-path`, runs `dsd --version` and a real `dsd score`, then creates a console project that
 # only does `dotnet add package Dsd.Core` and computes a DSD distance with the public API, built and run here (on a
 # C++ runtime older than GCC 13 this is where the package's buildTransitive patch matters). The tool and the library
-# must give the same distance. Needs the .NET SDK and unzip. One line per step; exits non-zero on the first failure.
+# must give the same distance; then every C# block of README.md and docs/*.md is compiled and run in that project,
+# and its bin size measured with and without a RuntimeIdentifier. Needs the .NET SDK and unzip. One line per step; exits non-zero on the first failure.
 # Usage: tests/package/check-packages.sh [--keep]   (--keep leaves the work folder for inspection)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -51,7 +52,20 @@ for want in '<license type="expression">MIT</license>' '<readme>README.md</readm
   grep -qF "$want" <<<"$nuspec" || fail "Dsd.Core.nuspec lacks $want"
 done
 grep -q 'Package Description' <<<"$nuspec" && fail "Dsd.Core.nuspec has the SDK's default description"
-unzip -p "$feed/dsd.$version.nupkg" dsd.nuspec | grep -q '<packageType name="DotnetTool"' || fail "dsd.$version.nupkg is not a .NET tool"
+tool_nuspec=$(unzip -p "$feed/dsd.$version.nupkg" dsd.nuspec)
+grep -q '<packageType name="DotnetTool"' <<<"$tool_nuspec" || fail "dsd.$version.nupkg is not a .NET tool"
+# Only what runs (build/UnusedNatives.targets): no Python binding, no libtorch test or Android libraries in any tool package.
+for rid in linux-x64 osx-arm64 win-x64; do
+  unused=$(unzip -l "$feed/dsd.$rid.$version.nupkg" | grep -oE '(libtorch_python|libtorchbind_test|libjitbackend_test|libbackend_with_compiler|libaoti_custom_ops|libnnapi_backend)\.[a-z]+' || true)
+  [ -z "$unused" ] || fail "dsd.$rid.$version.nupkg carries libraries that never run: $(echo $unused)"
+done
+# The listing is read whole before it is searched: with pipefail, `unzip -l | grep -q` fails at random when grep stops
+# at the first match and unzip, still writing the rest of a long listing, dies of SIGPIPE.
+tool_linux=$(unzip -l "$feed/dsd.linux-x64.$version.nupkg")
+grep -q 'linux-x64/libtorch_cpu.so$' <<<"$tool_linux" || fail "dsd.linux-x64.$version.nupkg lacks libtorch_cpu.so"
+# The three platforms' runtime packs are restored only to pack the tool, not for a plain build (README "Set up").
+rids=$(dotnet msbuild "$repo/src/Dsd.Cli" -getProperty:RuntimeIdentifiers)
+[ -z "$rids" ] || fail "a plain build of src/Dsd.Cli restores RuntimeIdentifiers '$rids' (runtime packs nothing uses)"
 step "packed $(ls "$feed" | wc -l) files: $(cd "$feed" && du -h -- * | awk '{printf "%s %s; ", $2, $1}')"
 
 # 2. The tool, installed from the feed.
@@ -112,4 +126,31 @@ grep -qx 'sr model 16x16' <<<"$out" || fail "the consumer cannot run the shipped
 awk -v a="$tool_dsd" -v b="$lib_dsd" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b > 0 && d <= 1e-6 * b) }' \
   || fail "the library gave dsd = $lib_dsd, the tool $tool_dsd"
 step "console project with dotnet add package Dsd.Core: dsd = $lib_dsd (same as the tool), psi and restoration models in its output"
+bin_all=$(du -sm "$work/app/bin/Release/net10.0" | cut -f1)
+
+# 4. Every C# block of README.md and docs/*.md, compiled and run against the package exactly as written (issue 23), in
+# a folder holding the files the examples name (reference.png, distorted.png, small.png); args are the two images.
+blocks=$work/blocks
+mkdir -p "$blocks" "$work/docrun"
+for doc in "$repo/README.md" "$repo"/docs/*.md; do
+  awk -v out="$blocks" -v name="$(basename "$doc" .md)" \
+    '/^```csharp$/ { n++; f = sprintf("%s/%s-%d.cs", out, name, n); inside = 1; next } /^```/ && inside { inside = 0; next } inside { print > f }' "$doc"
+done
+cp "$ref" "$work/docrun/reference.png"; cp "$dist" "$work/docrun/distorted.png"; cp "$dist" "$work/docrun/small.png"
+count=0
+for block in "$blocks"/*.cs; do
+  [ -e "$block" ] || fail "no C# block found in README.md or docs/*.md"
+  name=$(basename "$block" .cs)
+  cp "$block" "$work/app/Program.cs"
+  run "build-$name" dotnet build "$work/app" -c Release
+  (cd "$work/docrun" && dotnet "$work/app/bin/Release/net10.0/DsdConsumer.dll" reference.png distorted.png) >"$work/run-$name.log" 2>&1 \
+    || { cat "$work/run-$name.log" >&2; fail "the C# block $name (README.md or docs/) does not run as documented"; }
+  count=$((count + 1))
+done
+step "$count C# blocks of README.md and docs/ compile and run against the package"
+
+# 5. One platform's natives: RuntimeIdentifier keeps only them (README "Use the library from NuGet" quotes both sizes).
+run build-rid dotnet build "$work/app" -c Release -p:RuntimeIdentifier=linux-x64 -o "$work/app-rid"
+bin_rid=$(du -sm "$work/app-rid" | cut -f1)
+step "consumer bin: ${bin_all} MB for every platform, ${bin_rid} MB with RuntimeIdentifier=linux-x64"
 echo "package check: passed in $(( $(date +%s) - started )) s"

@@ -69,6 +69,19 @@ internal static class CompareLossesCommand
         public readonly Option<int> SaveEvery = new("--save-every") { Description = "Checkpoint every N steps (how much an interruption can lose)", DefaultValueFactory = _ => 25, HelpName = "N" };
         public readonly Option<int> GridImages = new("--grid-images") { Description = "Validation images shown in the grid", DefaultValueFactory = _ => 3, HelpName = "N" };
         public readonly Option<int> GridCrop = new("--grid-crop") { Description = "Side of the centred crop shown per image, in output pixels", DefaultValueFactory = _ => 96, HelpName = "N" };
+
+        /// <summary>Every number that sizes the runs is bounded before any runs.</summary>
+        public CompareOptions()
+        {
+            Steps.Within(1, WorkLimits.MaxSteps);
+            Pretrain.Within(0, WorkLimits.MaxSteps);
+            SaveEvery.Within(1, WorkLimits.MaxSteps);
+            Blocks.Within(1, Restoration.RestorationNetworks.MaxBlocks);
+            BatchSize.Within(1, WorkLimits.MaxBatch);
+            Crop.Within(1, 4_096);
+            GridImages.Within(0, 100);
+            GridCrop.Within(1, WorkLimits.MaxSide);
+        }
         public readonly Option<string> Device = CommonOptions.Device();
         public readonly Option<string> VggWeights = VggWeightsOption.Create();
 

@@ -18,7 +18,7 @@ internal static class FingerprintCommand
     public static Command Create()
     {
         var image = new Argument<string>("IMAGE") { Description = "Image file (PNG, JPEG, BMP or WebP), or a folder of them" };
-        var alphas = new Option<string>("--alpha")
+        var alphas = new Option<string>("--alphas")
         {
             Description = "Downscale factors α, comma-separated (2 and 4 use the reference strided kernel; others MATLAB imresize)",
             DefaultValueFactory = _ => "2,4",
@@ -30,7 +30,8 @@ internal static class FingerprintCommand
             DefaultValueFactory = _ => string.Join(",", DsdOptions.Fingerprint.Layers),
             HelpName = "LIST",
         };
-        var output = new Option<string?>("--out")
+        var oldAlphas = CommonOptions.OldName(alphas, "--alpha");
+        var output = new Option<string?>("--out", "-o")
         {
             Description = "Write the matrices to this .safetensors file, tensors named alpha{α}/{layer}, each [C,C]; "
                 + "for a folder of images, a folder receiving NAME.safetensors per image (the whole file name, a.png.safetensors, "
@@ -44,12 +45,12 @@ internal static class FingerprintCommand
 
         var command = new Command("fingerprint", "Compute the DSD fingerprint DSD_α^l(x) = G(φ_l(x)) − G(φ_l(x↓α)) of an image (or each image of a folder) and print mean |DSD| per layer")
         {
-            image, alphas, layers, output, format, strict, device, VggWeightsOption.Create(), MemoryOption.Create(),
+            image, alphas, oldAlphas, layers, output, format, strict, device, VggWeightsOption.Create(), MemoryOption.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             MemoryOption.Apply(parse);
-            var options = DsdOptions.Parse(parse.GetValue(layers)!, parse.GetValue(alphas)!, "--layers/--alpha");
+            var options = DsdOptions.Parse(parse.GetValue(layers)!, CommonOptions.GetRenamed(parse, alphas, oldAlphas)!, "--layers/--alphas");
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             var path = parse.GetValue(image)!;
             var outPath = parse.GetValue(output);
@@ -135,7 +136,7 @@ internal static class FingerprintCommand
     {
         var table = new Table().Title($"mean |DSD| of {Markup.Escape(Path.GetFileName(path))}").AddColumn("layer");
         foreach (var a in options.Alphas) table.AddColumn(new TableColumn($"α = {CommonOptions.Format(a)}").RightAligned());
-        foreach (var (layer, values) in rows) table.AddRow([layer, .. values.Select(v => v.ToString("E4", System.Globalization.CultureInfo.InvariantCulture))]);
+        foreach (var (layer, values) in rows) table.AddRow([layer, .. values.Select(CommonOptions.Format)]);
         CliRunner.Stdout.Write(table);
         if (outPath is not null) CliRunner.Info($"wrote {outPath}");
     }

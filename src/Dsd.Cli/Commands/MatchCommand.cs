@@ -33,12 +33,14 @@ internal static class MatchCommand
         var lr = new Option<double>("--lr") { Description = "Adam learning rate on the pixel logits (x = sigmoid(u))", DefaultValueFactory = _ => new MatchingOptions().LearningRate, HelpName = "X" };
         var compare = new Option<string?>("--compare") { Description = "Also run the same optimisation on the Gram (style) loss at the same scales", HelpName = "style" };
         compare.AcceptOnlyFromAmong("style");
+        steps.Within(0, WorkLimits.MaxSteps);
         var maxSide = new Option<int>("--max-side")
         {
             Description = "Downscale (MATLAB bicubic) both images so their longer side is at most N pixels first; 0 keeps them (cost grows with the area)",
             DefaultValueFactory = _ => 0, HelpName = "N",
         };
-        var output = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => "match", HelpName = "DIR" };
+        maxSide.Within(0, WorkLimits.MaxSide);
+        var output = new Option<string>("--out", "-o") { Description = "Output folder", DefaultValueFactory = _ => "match", HelpName = "DIR" };
         var device = CommonOptions.Device();
 
         var command = new Command("match",
@@ -62,7 +64,6 @@ internal static class MatchCommand
             var dev = CommonOptions.ParseDevice(parse.GetValue(device)!);
             var outDir = parse.GetValue(output)!;
             var side = parse.GetValue(maxSide);
-            if (side < 0) throw new DsdException(DsdErrorKind.Usage, "--max-side: must be ≥ 0");
             using var scope = NewDisposeScope();
             var a = Fit(ImageIo.Load(parse.GetValue(content)!, dev), side);
             var b = Fit(ImageIo.Load(parse.GetValue(reference)!, dev), side);

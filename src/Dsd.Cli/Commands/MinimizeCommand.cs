@@ -26,7 +26,8 @@ internal static class MinimizeCommand
         var lr = new Option<double>("--lr") { Description = "Adam learning rate on the pixel logits (x = sigmoid(u))", DefaultValueFactory = _ => new MinimizationOptions().LearningRate, HelpName = "X" };
         var layers = new Option<string>("--layers") { Description = "VGG19 layers summed over", DefaultValueFactory = _ => string.Join(",", DsdOptions.Fingerprint.Layers), HelpName = "LIST" };
         var crop = new Option<int>("--crop") { Description = "Optimise only a centred N×N crop (cost grows with the area); 0 = the whole image", DefaultValueFactory = _ => 0, HelpName = "N" };
-        var output = new Option<string>("--out") { Description = "Output folder", DefaultValueFactory = _ => "minimize", HelpName = "DIR" };
+        crop.Within(0, WorkLimits.MaxSide);
+        var output = new Option<string>("--out", "-o") { Description = "Output folder", DefaultValueFactory = _ => "minimize", HelpName = "DIR" };
         var device = CommonOptions.Device();
 
         var command = new Command("minimize",

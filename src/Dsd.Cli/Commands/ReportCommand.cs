@@ -13,7 +13,7 @@ internal static class ReportCommand
         var html = new Option<string>("--html") { Description = "The HTML file to write (self-contained: inline CSS, script and images)", Required = true, HelpName = "OUT.html" };
         var labels = new Option<string?>("--labels") { Description = "Names of the result files, comma-separated (default: file names without .json)", HelpName = "LIST" };
         var metric = new Option<string?>("--metric") { Description = "Metric that picks the worst and best pairs (default: dsd if present, else the first)", HelpName = "NAME" };
-        var pairs = new Option<int>("--pairs") { Description = "How many worst and how many best pairs to show with thumbnails and heatmaps", DefaultValueFactory = _ => 3, HelpName = "K" };
+        var pairs = new Option<int>("--pairs") { Description = "How many worst and how many best pairs to show with thumbnails and heatmaps", DefaultValueFactory = _ => 3, HelpName = "K" }.Within(0, 100);
         var title = new Option<string>("--title") { Description = "The page's title", DefaultValueFactory = _ => "DSD score report", HelpName = "TEXT" };
         var noHeatmaps = new Option<bool>("--no-heatmaps") { Description = "Leave out the DSD heatmaps of the worst and best pairs (needs no VGG19 weights then)" };
         var device = CommonOptions.Device();

@@ -43,8 +43,8 @@ internal static class RestoreCommand
             DefaultValueFactory = _ => ShippedModels.Names[0],
             HelpName = string.Join("|", ShippedModels.Names) + "|CKPT",
         };
-        var input = new Option<string>("--in") { Description = "Image file, or a folder of images (PNG, JPEG, BMP, WebP)", Required = true, HelpName = "PATH" };
-        var output = new Option<string>("--out") { Description = "Folder for the results, written as NAME.png; never an input's path", Required = true, HelpName = "DIR" };
+        var input = new Option<string>("--in", "-i") { Description = "Image file, or a folder of images (PNG, JPEG, BMP, WebP)", Required = true, HelpName = "PATH" };
+        var output = new Option<string>("--out", "-o") { Description = "Folder for the results, written as NAME.png; never an input's path", Required = true, HelpName = "DIR" };
         var tile = new Option<int?>("--tile")
         {
             Description = "Tile side in input pixels; larger images run tile by tile (default: the largest of 512, 256, 128, 64 that fits --max-memory)",
@@ -58,9 +58,10 @@ internal static class RestoreCommand
         };
         var blocks = new Option<int?>("--blocks") { Description = "Residual blocks of the network (default: read from the checkpoint)", HelpName = "N" };
         // Numbers that size work are refused up front as usage errors, not per image.
-        Bound(tile, 1, 65_536);
-        Bound(overlap, 0, 4_096);
-        Bound(blocks, 1, RestorationNetworks.MaxBlocks);
+        // Below 32 pixels the context around each tile is most of the work: --tile 1 ran for hours.
+        tile.Within(32, WorkLimits.MaxSide);
+        overlap.Within(0, 4_096);
+        blocks.Within(1, RestorationNetworks.MaxBlocks);
         var strict = new Option<bool>("--strict") { Description = "Stop at the first image that cannot be restored (default: report it, restore the others, exit 2)" };
         var device = CommonOptions.Device();
         var description = (task == RestorationTask.SuperResolution
@@ -108,10 +109,4 @@ internal static class RestoreCommand
         }));
         return command;
     }
-
-    static void Bound(Option<int?> option, int least, int most) => option.Validators.Add(r =>
-    {
-        if (r.GetValueOrDefault<int?>() is { } n && (n < least || n > most))
-            r.AddError($"{option.Name} must be between {least} and {most}, got {n}");
-    });
 }

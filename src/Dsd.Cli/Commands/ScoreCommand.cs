@@ -54,8 +54,8 @@ internal static class ScoreCommand
     /// <summary>Every option of the command, defined once.</summary>
     sealed class ScoreOptions
     {
-        public readonly Option<string> Dist = new("--dist") { Description = "Distorted image, or a folder of them", Required = true, HelpName = "PATH" };
-        public readonly Option<string?> Ref = new("--ref") { Description = "Reference image, or a folder paired with --dist by file name (stem)", HelpName = "PATH" };
+        public readonly Option<string> Dist = new("--dist", "-d") { Description = "Distorted image, or a folder of them", Required = true, HelpName = "PATH" };
+        public readonly Option<string?> Ref = new("--ref", "-r") { Description = "Reference image, or a folder paired with --dist by file name (stem)", HelpName = "PATH" };
         public readonly Option<string> DistSuffix = new("--dist-suffix") { Description = "Ignore this end of distorted file names when pairing folders (baby_SRGAN.png ↔ baby.png with _SRGAN)", DefaultValueFactory = _ => "", HelpName = "TEXT" };
         public readonly Option<string> RefSuffix = new("--ref-suffix") { Description = "Ignore this end of reference file names when pairing folders (e.g. _HR)", DefaultValueFactory = _ => "", HelpName = "TEXT" };
         public readonly Option<string> Metrics = new("--metrics")
@@ -66,7 +66,7 @@ internal static class ScoreCommand
             HelpName = "LIST",
         };
         public readonly Option<string> Format = new("--format") { Description = "table, csv, json or html (the report page; needs --out). Default: from --out's extension, else a table on stdout", DefaultValueFactory = _ => "table" };
-        public readonly Option<string?> Out = new("--out") { Description = "Write the results to FILE (atomically) in --format, or the format its extension names (.json, .csv, .html: a self-contained report page)", HelpName = "FILE" };
+        public readonly Option<string?> Out = new("--out", "-o") { Description = "Write the results to FILE (atomically) instead of stdout, in --format or the format its extension names (.json, .csv, .html: a self-contained report page; .txt or any other: the table)", HelpName = "FILE" };
         public readonly Option<int?> Crop = new("--crop") { Description = "Score random N×N crops instead of whole images", HelpName = "N" };
         public readonly Option<int> NumCrops = new("--num-crops") { Description = "Crops per pair with --crop (averaged)", DefaultValueFactory = _ => 1, HelpName = "K" };
         public readonly Option<int> BatchSize = new("--batch-size") { Description = "Crops per forward pass with --crop (more is faster, uses more memory)", DefaultValueFactory = _ => 4, HelpName = "B" };
@@ -97,6 +97,11 @@ internal static class ScoreCommand
         public ScoreOptions()
         {
             Format.AcceptOnlyFromAmong("table", "csv", "json", "html");
+            Crop.Within(1, WorkLimits.MaxSide);
+            NumCrops.Within(1, WorkLimits.MaxCrops);
+            BatchSize.Within(1, WorkLimits.MaxBatch);
+            Shave.Within(0, WorkLimits.MaxSide);
+            NorefTile.Within(0, WorkLimits.MaxSide);
             SsimChannels.AcceptOnlyFromAmong("y", "rgb", "gray");
             Alpha.AcceptOnlyFromAmong("2", "4");
             NorefForm.AcceptOnlyFromAmong([.. NoReferenceForms.Names]);
@@ -124,10 +129,8 @@ internal static class ScoreCommand
                 $"--metrics {string.Join(",", fullReference)}: full-reference metrics need --ref (without it only "
                 + $"{string.Join(", ", MetricCatalog.Metrics.Where(e => e.Kind == MetricKind.NoReference).Select(e => e.Name))} is available)");
         var crops = parse.GetValue(o.Crop) is { } size
-            ? new CropSettings(size, Math.Max(1, parse.GetValue(o.NumCrops)), parse.GetValue(o.Seed), Math.Max(1, CommonOptions.GetRenamed(parse, o.BatchSize, o.OldBatch)))
+            ? new CropSettings(size, parse.GetValue(o.NumCrops), parse.GetValue(o.Seed), CommonOptions.GetRenamed(parse, o.BatchSize, o.OldBatch))
             : null;
-        if (crops is { Size: < 1 }) throw new DsdException(DsdErrorKind.Usage, "--crop: the crop size must be positive");
-        if (parse.GetValue(o.NorefTile) is < 0) throw new DsdException(DsdErrorKind.Usage, "--noref-tile: must be 0 (whole image) or a positive side");
         var options = new MetricOptions
         {
             Device = CommonOptions.ParseDevice(parse.GetValue(o.Device)!),
@@ -141,6 +144,7 @@ internal static class ScoreCommand
             NoReferenceForm = parse.GetValue(o.NorefForm) is { } form ? NoReferenceForms.Parse(form) : null,
         };
         if (options.PerceptualLayer is { } layer) Features.Vgg19Layers.IndexOf(layer);
+        RefuseUnusedOptions(parse, o, metrics, crops is not null);
         var output = parse.GetValue(o.Out);
         var format = OutputFormat(parse, o, output);
         if (format == "html" && output is null) throw new DsdException(DsdErrorKind.Usage, "--format html: the report is a file, give it with --out FILE.html");
@@ -148,7 +152,30 @@ internal static class ScoreCommand
             crops, format, output, parse.GetValue(o.Strict), parse);
     }
 
-    /// <summary>--format when given; else the one --out's extension names; else a table (CSV into a file without a known extension).</summary>
+    /// <summary>
+    /// An option given for a metric that --metrics does not include would be ignored silently (<c>--metrics dsd --alpha 2</c>
+    /// looks like DSD at α = 2 but is DSD at the --alphas default): a usage error instead, naming what it applies to.
+    /// </summary>
+    static void RefuseUnusedOptions(ParseResult parse, ScoreOptions o, IReadOnlyList<MetricEntry> metrics, bool cropping)
+    {
+        var chosen = metrics.Select(m => m.Name).ToHashSet();
+        (Option Option, string[] AppliesTo)[] specific =
+        [
+            (o.Layers, ["dsd"]), (o.Alphas, ["dsd"]), (o.OldLayers, ["dsd"]), (o.OldAlphas, ["dsd"]),
+            (o.PerceptualLayer, ["perceptual"]),
+            (o.Shave, ["psnr-y", "psnr-rgb", "ssim"]), (o.SsimChannels, ["ssim"]),
+            (o.Regressor, ["noref-dsd"]), (o.Alpha, ["noref-dsd"]), (o.NorefTile, ["noref-dsd"]), (o.NorefForm, ["noref-dsd"]),
+        ];
+        foreach (var (option, appliesTo) in specific)
+            if (parse.GetResult(option) is { Implicit: false } && !appliesTo.Any(chosen.Contains))
+                throw new DsdException(DsdErrorKind.Usage,
+                    $"{option.Name} applies only to {string.Join(", ", appliesTo)}, which --metrics {string.Join(",", chosen)} does not include");
+        foreach (var option in new Option[] { o.NumCrops, o.BatchSize, o.Seed, o.OldBatch })
+            if (!cropping && parse.GetResult(option) is { Implicit: false })
+                throw new DsdException(DsdErrorKind.Usage, $"{option.Name} applies only with --crop N (random crops)");
+    }
+
+    /// <summary>--format when given; else the one --out's extension names; else a table (also into a .txt or other file).</summary>
     static string OutputFormat(ParseResult parse, ScoreOptions o, string? output)
     {
         if (parse.GetResult(o.Format) is { Implicit: false } || output is null) return parse.GetValue(o.Format)!;
@@ -157,7 +184,7 @@ internal static class ScoreCommand
             ".json" => "json",
             ".csv" => "csv",
             ".html" or ".htm" => "html",
-            _ => "table",
+            _ => "table",  // .txt or any other: the table as text
         };
     }
 
@@ -215,7 +242,6 @@ internal static class ScoreCommand
         {
             // The report page; its heatmaps use the same weights as the scores.
             Report.HtmlReport.Write(report.ToJson(), request.Out!, weights, request.Options.Device);
-            report.WriteTables(CliRunner.Stdout);
             CliRunner.Info($"wrote {request.Out}");
             return;
         }
@@ -225,13 +251,20 @@ internal static class ScoreCommand
             "csv" => report.ToCsv(),
             _ => null,
         };
+        // One rule for every format: the results go to --out when given (stdout then stays empty), else to stdout.
+        if (request.Out is null)
+        {
+            if (text is null) report.WriteTables(CliRunner.Stdout);
+            else Console.Out.Write(text);
+            return;
+        }
         if (text is null)
         {
-            if (request.Out is not null) Serialization.AtomicFile.WriteAllText(request.Out, report.ToCsv());
-            report.WriteTables(CliRunner.Stdout);
+            var table = new StringWriter();
+            report.WriteTables(CliRunner.Text(table));
+            text = table.ToString();
         }
-        else if (request.Out is not null) Serialization.AtomicFile.WriteAllText(request.Out, text);
-        else Console.Out.Write(text);
-        if (request.Out is not null) CliRunner.Info($"wrote {request.Out}");
+        Serialization.AtomicFile.WriteAllText(request.Out, text);
+        CliRunner.Info($"wrote {request.Out}");
     }
 }

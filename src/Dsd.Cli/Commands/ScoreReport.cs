@@ -53,7 +53,7 @@ internal sealed class ScoreReport(IReadOnlyList<IQualityMetric> metrics, IReadOn
         var table = new Table().AddColumn("ref").AddColumn("dist");
         foreach (var m in metrics) table.AddColumn(new TableColumn($"{m.Name} {(m.LowerIsBetter ? "↓" : "↑")}").RightAligned());
         foreach (var r in results)
-            table.AddRow([Markup.Escape(Path.GetFileName(r.Pair.Reference ?? "")), Markup.Escape(Path.GetFileName(r.Pair.Distorted)),
+            table.AddRow([Markup.Escape(r.Pair.Reference ?? ""), Markup.Escape(r.Pair.Distorted),
                 .. metrics.Select(m => r.Scores.TryGetValue(m.Name, out var v) ? Number(v) : "[red]error[/]")]);
         console.Write(table);
 

@@ -25,8 +25,10 @@ internal static class TrainCalibrationCommand
         var alpha = new Option<int>("--alpha") { Description = "α psi was trained for", DefaultValueFactory = _ => 4 };
         var groups = new Option<int>("--groups") { Description = "Clean crops (of psi's tile side), each with a weak and a strong copy of blur, noise, JPEG and resampling", DefaultValueFactory = _ => 300, HelpName = "N" };
         var heldOut = new Option<double>("--held-out") { Description = "Fraction of the groups kept out of the fit to measure it", DefaultValueFactory = _ => 0.2, HelpName = "F" };
+        groups.Within(1, 100_000);
+        heldOut.Within(0.0, 0.9);
         var seed = new Option<long>("--seed") { Description = "Seed of the crops, strengths and noise", DefaultValueFactory = _ => 0, HelpName = "N" };
-        var output = new Option<string>("--out") { Description = "Where to write psi with its calibration (.safetensors)", HelpName = "FILE", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Where to write psi with its calibration (.safetensors)", HelpName = "FILE", Required = true };
         var quadratic = new Option<bool>("--quadratic")
         {
             Description = "Also weigh the products z_i·z_j of the layers' z-scores: 24 weights; '--quadratic false' fits the 14 without them "

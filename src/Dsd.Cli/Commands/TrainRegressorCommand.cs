@@ -49,6 +49,21 @@ internal static class TrainRegressorCommand
         public readonly Option<string> Device = CommonOptions.Device();
         public readonly Option<string> VggWeights = VggWeightsOption.Create();
         public readonly Option<int> OldBatch;
+
+        /// <summary>Every number that sizes the run is bounded before anything is read.</summary>
+        void Bound()
+        {
+            Crop.Within(8, 1_024);
+            BatchSize.Within(2, WorkLimits.MaxBatch);
+            Steps.Within(1, WorkLimits.MaxSteps);
+            Epochs.Within(1e-6, 1e6);
+            LrStep.Within(1, WorkLimits.MaxSteps);
+            EvalEvery.Within(1, WorkLimits.MaxSteps);
+            SaveEvery.Within(1, WorkLimits.MaxSteps);
+            ValCrops.Within(1, WorkLimits.MaxCrops);
+            // The bank keeps psi's input crops in memory: 50,000 crops of 80² are 3.8 GB.
+            Bank.Within(0, 50_000);
+        }
         public readonly Option<double> OldGamma;
 
         public RegressorOptions()
@@ -57,6 +72,7 @@ internal static class TrainRegressorCommand
             Target.AcceptOnlyFromAmong("norm", "log-normal");
             OldBatch = CommonOptions.OldName(BatchSize, "--batch");
             OldGamma = CommonOptions.OldName(LrGamma, "--gamma");
+            Bound();
         }
 
         /// <summary>The options a checkpoint stores (ignored, with a warning, when resuming).</summary>

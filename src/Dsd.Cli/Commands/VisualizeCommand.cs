@@ -15,8 +15,8 @@ internal static class VisualizeCommand
 {
     public static Command Create()
     {
-        var input = new Argument<string>("IMAGE|FOLDER") { Description = "An image (PNG, JPEG, BMP) or a folder of them" };
-        var output = new Option<string>("--out") { Description = "Folder for the pictures (created if missing)", DefaultValueFactory = _ => "fingerprints", HelpName = "DIR" };
+        var input = new Argument<string>("IMAGE|FOLDER") { Description = "An image (PNG, JPEG, BMP or WebP) or a folder of them" };
+        var output = new Option<string>("--out", "-o") { Description = "Folder for the pictures (created if missing)", DefaultValueFactory = _ => "fingerprints", HelpName = "DIR" };
         var device = CommonOptions.Device();
         var command = new Command("visualize",
             "Draw the DSD fingerprint DSD_α^l (layers relu1_2, relu2_1, relu2_2, relu3_1; α = 2, 4): per image NAME.heatmaps.png "

@@ -27,6 +27,8 @@ public sealed record MinimizationOptions
     {
         if (SaveSteps.Count == 0 || SaveSteps.Any(s => s < 1))
             throw new DsdException(DsdErrorKind.Usage, "steps: at least one positive step to save is required");
+        if (SaveSteps.Count > 1_000 || SaveSteps.Any(s => s > WorkLimits.MaxSteps))
+            throw new DsdException(DsdErrorKind.Usage, $"steps: at most 1000 steps to save, each at most {WorkLimits.MaxSteps}");
         if (!(Alpha > 1)) throw new DsdException(DsdErrorKind.Usage, $"alpha: {Alpha} (must be > 1)");
         if (!(LearningRate > 0)) throw new DsdException(DsdErrorKind.Usage, $"learning rate: {LearningRate} (must be > 0)");
         if (Layers.Count == 0) throw new DsdException(DsdErrorKind.Usage, "at least one VGG layer is required");

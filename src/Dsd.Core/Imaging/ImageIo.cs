@@ -293,7 +293,7 @@ public static class ImageIo
         // SKMemoryStream is native: no .NET callbacks run inside the decoder.
         var codec = SKCodec.Create(new SKMemoryStream(data), out var result);
         if (codec is null)
-            throw Invalid(path, result == SKCodecResult.IncompleteInput
+            throw Invalid(path, result == SKCodecResult.IncompleteInput && ImageSignature.StartsLikeImage(data.AsSpan())
                 ? "truncated image (incomplete header)"
                 : "not a valid image (corrupt or unknown format)");
         var format = codec.EncodedFormat;

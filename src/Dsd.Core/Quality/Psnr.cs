@@ -47,8 +47,9 @@ public static class Psnr
                 var n = Math.Min(rows, h - top);
                 mse.add_((Convert(xs.narrow(2, top, n)) - Convert(ys.narrow(2, top, n))).square().sum([1, 2, 3]));
             }
-            mse.div_((double)c * h * w);
+            mse.DivInPlace((double)c * h * w);
         }
-        return (mse.reciprocal().log10() * 10.0).MoveToOuterDisposeScope();
+        // Scalars held across the native call (ScalarArithmetic): `* 10.0` failed once as "Unknown scalar type" under load.
+        return mse.reciprocal().log10().MulInPlace(10.0).MoveToOuterDisposeScope();
     }
 }

@@ -13,10 +13,10 @@ public static class AtomicFile
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
         var temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
+            Directory.CreateDirectory(dir);
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(stream);
@@ -25,12 +25,24 @@ public static class AtomicFile
             if (KillAtWrite > 0 && Interlocked.Increment(ref writes) == KillAtWrite) System.Diagnostics.Process.GetCurrentProcess().Kill();
             File.Move(temp, full, overwrite: true);
         }
-        catch
+        catch (Exception e)
         {
             try { File.Delete(temp); } catch (IOException) { }
+            // The user named path, not our temporary file: say why path cannot be written, in one line (exit 5).
+            if (e is IOException or UnauthorizedAccessException)
+                throw new DsdException(DsdErrorKind.Io, $"{path}: cannot write ({Reason(e, temp)})", e);
             throw;
         }
     }
+
+    /// <summary>The system's reason without the temporary file's name (.NET appends " : 'PATH'" to many messages).</summary>
+    static string Reason(Exception e, string temp) => e switch
+    {
+        UnauthorizedAccessException => "permission denied",
+        DirectoryNotFoundException => "no such folder",
+        FileNotFoundException => "cannot create a file in that folder",
+        _ => e.Message.Replace($" : '{temp}'", "", StringComparison.Ordinal).Replace($"'{temp}'", "the file", StringComparison.Ordinal).TrimEnd('.'),
+    };
 
     /// <summary>Writes text atomically (UTF-8, no BOM).</summary>
     public static void WriteAllText(string path, string text) =>

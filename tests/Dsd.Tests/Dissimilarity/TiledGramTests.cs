@@ -116,5 +116,5 @@ public class TiledGramTests
     [InlineData("-1G")]
     [InlineData("8X")]
     public void BadMemorySizesAreUsageErrors(string text) =>
-        Assert.Equal(DsdErrorKind.InvalidInput, Assert.Throws<DsdException>(() => MemoryBudget.Parse(text)).Kind);
+        Assert.Equal(DsdErrorKind.Usage, Assert.Throws<DsdException>(() => MemoryBudget.Parse(text)).Kind);
 }

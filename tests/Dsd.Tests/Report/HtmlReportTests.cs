@@ -121,8 +121,9 @@ public partial class HtmlReportTests(ReportFixture report) : IClassFixture<Repor
         var (code, stdout, stderr) = CliHarness.Run("score", "--ref", Path.Combine(report.Root, "HR"), "--dist", Path.Combine(report.Root, "noise"),
             "--dist-suffix", "_noise", "--out", html, "--vgg-weights", CliHarness.GoldenWeights);
         Assert.True(code == 0, stderr);
-        Assert.Contains("cherry_noise.png", stdout); // the table still goes to the console
+        Assert.Equal("", stdout); // --out takes the results, whatever their format; stdout stays empty
         var text = File.ReadAllText(html);
+        Assert.Contains("cherry_noise.png", text);
         Assert.StartsWith("<!DOCTYPE html>", text);
         Assert.Equal(3, Regex.Matches(text, "<td class=\"num\" data-value=").Count); // three pairs, one metric (dsd)
         // Three pairs and three shown by default: all are "worst", none left to be "best"; each has its heatmap (dsd loaded VGG).

@@ -29,7 +29,7 @@ public sealed class RestoreCommandTests
         ImageIo.SavePng(rand(1, 3, 6, 8), Path.Combine(input, "b.bmp.png"));
         var outDir = Path.Combine(dir.FullName, "out");
 
-        var (code, _, stderr) = CliHarness.Run("restore", "sr", "--model", model, "--in", input, "--out", outDir, "--tile", "8", "--overlap", "2");
+        var (code, _, stderr) = CliHarness.Run("restore", "sr", "--model", model, "--in", input, "--out", outDir);
 
         Assert.True(code == 0, stderr);
         Assert.Equal(new ImageSize(28, 36), ImageIo.ReadSize(Path.Combine(outDir, "a.png")));

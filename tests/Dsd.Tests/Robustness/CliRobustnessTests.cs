@@ -229,7 +229,7 @@ public sealed class CliRobustnessTests : IDisposable
         var output = Path.Combine(dir, "fp-out");
         var (code, stdout, stderr) = CliHarness.Run("fingerprint", input, "--out", output, "--vgg-weights", CliHarness.GoldenWeights, "--format", "json");
         Assert.True(code == 2, stderr);
-        Assert.Contains($"{Path.Combine(input, "b.png")}: truncated image", stderr);
+        Assert.Contains($"{Path.Combine(input, "b.png")}: not a valid image", stderr); // three bytes that start like no image format
         Assert.Equal(["a.safetensors", "c.safetensors"], Directory.GetFiles(output).Select(Path.GetFileName).Order());
         Assert.Equal(2, System.Text.Json.JsonDocument.Parse(stdout).RootElement.GetArrayLength());
     }
@@ -244,7 +244,7 @@ public sealed class CliRobustnessTests : IDisposable
         var failed = new List<string>();
         using (var images = TrainingImages.Load([data], 16, failed: failed))
             Assert.Equal(2, images.Count);
-        Assert.Equal([$"{Path.Combine(data, "b.png")}: truncated image (incomplete header)"], failed);
+        Assert.Equal([$"{Path.Combine(data, "b.png")}: not a valid image (corrupt or unknown format)"], failed);
         Assert.Throws<DsdException>(() => TrainingImages.Load([data], 16));
 
         failed.Clear();

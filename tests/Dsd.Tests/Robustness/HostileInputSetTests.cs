@@ -237,7 +237,9 @@ public sealed class HostileInputSetTests(ITestOutputHelper output) : IDisposable
             {
                 var csv = P("sizes", $"{w}x{h}", metric + ".csv");
                 string[] reference = metric == "noref-dsd" ? [] : ["--ref", refs];
-                Case("sizes", $"{metric} {w}×{h}", ["score", "--dist", dists, .. reference, "--metrics", metric, "--perceptual-layer", "relu2_2",
+                // --perceptual-layer only with perceptual: an option for a metric not chosen is a usage error (issue 23).
+                string[] layer = metric == "perceptual" ? ["--perceptual-layer", "relu2_2"] : [];
+                Case("sizes", $"{metric} {w}×{h}", ["score", "--dist", dists, .. reference, "--metrics", metric, .. layer,
                     "--vgg-weights", CliHarness.GoldenWeights, "--out", csv], [], code => code is 0 or 2 && Scored(csv, "a.png", "c.png"));
             }
         }

@@ -175,12 +175,17 @@ public sealed record RestorationTrainingConfig
     {
         static void Require(bool ok, string message)
         {
-            if (!ok) throw new DsdException(DsdErrorKind.InvalidInput, message);
+            // A setting out of range, typed as a flag or read from the config, is a usage mistake (exit 1).
+            if (!ok) throw new DsdException(DsdErrorKind.Usage, message);
         }
         Require(Task is "sr" or "deblur", $"task: '{Task}' (use sr or deblur)");
         Require(!string.IsNullOrEmpty(Train), "train: a training folder is required");
         Require(!string.IsNullOrEmpty(Out), "out: an output folder is required");
         Require(Blocks >= 1 && Steps >= 1 && BatchSize >= 1 && Crop >= 1, "blocks, steps, batch_size and crop must be positive");
+        Require(Blocks <= global::Dsd.Restoration.RestorationNetworks.MaxBlocks && Steps <= WorkLimits.MaxSteps && BatchSize <= WorkLimits.MaxBatch
+            && (long)BatchSize * Crop * Crop <= WorkLimits.MaxBatchPixels,
+            $"blocks at most {(global::Dsd.Restoration.RestorationNetworks.MaxBlocks)}, steps at most {WorkLimits.MaxSteps}, batch_size at most {WorkLimits.MaxBatch}, "
+            + $"batch_size × crop² at most {WorkLimits.MaxBatchPixels} pixels (got {BatchSize} × {Crop}²)");
         Require(Lr > 0 && Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1 && Eps > 0, "lr must be positive, beta1 and beta2 in [0,1)");
         Require(LearningRateSchedule.Kinds.Contains(Schedule), $"schedule: '{Schedule}' (use step or cosine)");
         Require(LrStep >= 1 && LrGamma > 0, "lr_step must be positive and lr_gamma > 0");
