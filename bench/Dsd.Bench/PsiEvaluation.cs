@@ -117,8 +117,8 @@ internal static class PsiEvaluation
     /// </summary>
     public static int Rmse(string[] args)
     {
-        using var validation = Serialization.SafeTensors.Load(args[0]) is var v ? new Training.Regressor.CropBank(v["inputs"], v["targets"]) : null;
-        using var training = Serialization.SafeTensors.Load(args[1]) is var t ? new Training.Regressor.CropBank(t["inputs"], t["targets"]) : null;
+        using var validation = Serialization.SafeTensors.Load(args[0]) is var v ? new Regressor.CropBank(v["inputs"], v["targets"]) : null;
+        using var training = Serialization.SafeTensors.Load(args[1]) is var t ? new Regressor.CropBank(t["inputs"], t["targets"]) : null;
         var targets = validation!.Targets.to_type(ScalarType.Float64);
         var logs = targets.log();
         var constant = training!.Targets.to_type(ScalarType.Float64).mean([0], keepdim: true);

@@ -6,7 +6,6 @@ using Dsd.Cli.Pictures;
 using Dsd.Imaging;
 using Dsd.Quality;
 using Dsd.Restoration;
-using Dsd.Training.Restoration;
 using Dsd.Weights;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -147,7 +147,7 @@ internal static class CompareLossesCommand
         if (noReference is null) CliRunner.Warn("no shipped psi for α = 4 found: the table has no noref-dsd column");
         var report = new LossComparisonReport(vgg, noReference, device);
         var methods = runs.Select(r => (r.Name == "pretrain" ? "pretrain (L1)" : r.Name, r.Weights, (long)r.Config.Steps, r.Config.Blocks)).ToList();
-        var pairs = Training.Restoration.TrainingPairs.Find(options.Val, Restoration.RestorationTask.SuperResolution).Count;
+        var pairs = Restoration.TrainingPairs.Find(options.Val, Restoration.RestorationTask.SuperResolution).Count;
         var (table, crops) = StepProgress.Run("scoring", pairs, progress =>
         {
             var done = 0;

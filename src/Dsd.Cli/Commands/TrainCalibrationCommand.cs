@@ -4,7 +4,7 @@ using System.Text.Json;
 using Dsd.Features;
 using Dsd.Networks;
 using Dsd.Quality;
-using Dsd.Training.Regressor;
+using Dsd.Regressor;
 using Spectre.Console;
 
 namespace Dsd.Cli.Commands;

@@ -7,7 +7,6 @@ using Dsd.Restoration;
 using Dsd.Training;
 using Dsd.Quality;
 using Dsd.Weights;
-using Dsd.Training.Restoration;
 
 namespace Dsd.Cli.Commands;
 

@@ -5,8 +5,8 @@ using Dsd.Networks;
 using Dsd.Training;
 using Spectre.Console;
 using static TorchSharp.torch;
-using Dsd.Training.Restoration;
-using Dsd.Training.Regressor;
+using Dsd.Restoration;
+using Dsd.Regressor;
 
 namespace Dsd.Cli.Commands;
 

@@ -1,4 +1,4 @@
-using Dsd.Training.Restoration;
+using Dsd.Restoration;
 
 namespace Dsd.Experiments;
 

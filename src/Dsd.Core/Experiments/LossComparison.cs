@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Dsd.Restoration;
-using Dsd.Training.Restoration;
 using Dsd.Weights;
 using static TorchSharp.torch;
 

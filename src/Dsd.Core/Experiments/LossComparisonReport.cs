@@ -4,7 +4,6 @@ using Dsd.Imaging;
 using Dsd.Networks;
 using Dsd.Quality;
 using Dsd.Restoration;
-using Dsd.Training.Restoration;
 using static TorchSharp.torch;
 
 namespace Dsd.Experiments;

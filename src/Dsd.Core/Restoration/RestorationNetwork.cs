@@ -1,6 +1,8 @@
 using Dsd.Networks;
 using static TorchSharp.torch;
 
+using Dsd.Training;
+
 namespace Dsd.Restoration;
 
 /// <summary>

@@ -5,6 +5,8 @@ using Dsd.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using Dsd.Training;
+
 namespace Dsd.Restoration;
 
 /// <summary>Building, describing and loading the generator of a <see cref="RestorationTask"/>.</summary>

@@ -1,3 +1,5 @@
+using Dsd.Training;
+
 namespace Dsd.Restoration;
 
 /// <summary>How a missing input is made from a target when a folder holds targets only.</summary>

@@ -1,6 +1,8 @@
 using Dsd.Imaging;
 using Dsd.Serialization;
 
+using Dsd.Training;
+
 namespace Dsd.Restoration;
 
 /// <summary>Which image files a restore run reads and where each result goes: IN/name.ext → OUT/name.png.</summary>

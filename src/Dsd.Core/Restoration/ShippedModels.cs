@@ -1,6 +1,8 @@
 using Dsd.Serialization;
 using static TorchSharp.torch;
 
+using Dsd.Training;
+
 namespace Dsd.Restoration;
 
 /// <summary>A trained generator that ships with the toolkit, and what its file says about its training.</summary>

@@ -1,5 +1,7 @@
 using static TorchSharp.torch;
 
+using Dsd.Training;
+
 namespace Dsd.Restoration;
 
 /// <summary>

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Dsd.Training.Restoration;
+
 
 namespace Dsd.Training;
 

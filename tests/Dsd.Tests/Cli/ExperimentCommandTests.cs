@@ -139,7 +139,7 @@ public class ExperimentCommandTests
         Assert.True(code == 0, stderr);
         Assert.Contains("pretrain: finished earlier", stderr);
         Assert.Contains("dsd: resumed from", stderr);
-        Assert.Equal(3, (long)Dsd.Training.Restoration.RestorationCheckpoint.ReadSidecar(Path.Combine(f.Out, "runs", "dsd", "last.json")).Sidecar["step"]!);
+        Assert.Equal(3, (long)Dsd.Restoration.RestorationCheckpoint.ReadSidecar(Path.Combine(f.Out, "runs", "dsd", "last.json")).Sidecar["step"]!);
 
         // Other settings in the same folder would mix two experiments: refused.
         (code, _, stderr) = CliHarness.Run([.. args, "--lr", "1e-3"]);

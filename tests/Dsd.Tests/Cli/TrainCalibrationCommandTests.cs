@@ -2,7 +2,7 @@ using Dsd.Networks;
 using Dsd.Quality;
 using Dsd.Serialization;
 using Dsd.Tests.Training;
-using Dsd.Training.Regressor;
+using Dsd.Regressor;
 using Xunit;
 using static TorchSharp.torch;
 

@@ -1,6 +1,6 @@
 using Dsd.Tests.Training;
 using Xunit;
-using Dsd.Training.Regressor;
+using Dsd.Regressor;
 
 namespace Dsd.Tests.Cli;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Dsd.Tests.Training;
 using Xunit;
-using Dsd.Training.Regressor;
+using Dsd.Regressor;
 
 namespace Dsd.Tests.Cli;
 

@@ -3,7 +3,6 @@ using Dsd.Quality;
 using Dsd.Restoration;
 using Dsd.Serialization;
 using Dsd.Tests.Cli;
-using Dsd.Training.Restoration;
 using Xunit;
 using static TorchSharp.torch;
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Dsd.Tests.Cli;
 using Dsd.Tests.Training;
-using Dsd.Training.Regressor;
+using Dsd.Regressor;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

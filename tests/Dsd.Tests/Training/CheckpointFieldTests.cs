@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Dsd.Quality;
 using Dsd.Serialization;
 using Dsd.Tests.Cli;
-using Dsd.Training.Regressor;
+using Dsd.Regressor;
 using Xunit;
 using static TorchSharp.torch;
 

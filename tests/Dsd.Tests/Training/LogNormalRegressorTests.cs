@@ -1,7 +1,7 @@
 using Dsd.Networks;
 using Dsd.Quality;
 using Dsd.Serialization;
-using Dsd.Training.Regressor;
+using Dsd.Regressor;
 using Xunit;
 using static TorchSharp.torch;
 

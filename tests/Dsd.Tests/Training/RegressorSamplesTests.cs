@@ -3,7 +3,7 @@ using Dsd.Networks;
 using Dsd.Training;
 using Xunit;
 using static TorchSharp.torch;
-using Dsd.Training.Regressor;
+using Dsd.Regressor;
 
 namespace Dsd.Tests.Training;
 

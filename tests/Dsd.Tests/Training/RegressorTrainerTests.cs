@@ -4,7 +4,7 @@ using Dsd.Serialization;
 using Dsd.Training;
 using Xunit;
 using static TorchSharp.torch;
-using Dsd.Training.Regressor;
+using Dsd.Regressor;
 
 namespace Dsd.Tests.Training;
 

@@ -3,7 +3,6 @@ using Dsd.Serialization;
 using Dsd.Training;
 using Xunit;
 using static TorchSharp.torch;
-using Dsd.Training.Restoration;
 
 namespace Dsd.Tests.Training;
 

@@ -1,6 +1,6 @@
 using Dsd.Tests.Cli;
 using Xunit;
-using Dsd.Training.Restoration;
+using Dsd.Restoration;
 
 namespace Dsd.Tests.Training;
 

@@ -3,7 +3,6 @@ using Dsd.Restoration;
 using Dsd.Training;
 using Xunit;
 using static TorchSharp.torch;
-using Dsd.Training.Restoration;
 
 namespace Dsd.Tests.Training;
 

@@ -2,7 +2,7 @@ using Dsd.Features;
 using Dsd.Imaging;
 using Dsd.Networks;
 using static TorchSharp.torch;
-using Dsd.Training.Regressor;
+using Dsd.Regressor;
 
 namespace Dsd.Tests.Training;
 

@@ -2,7 +2,9 @@ using Dsd.Imaging;
 using Dsd.Quality;
 using static TorchSharp.torch;
 
-namespace Dsd.Training.Regressor;
+using Dsd.Training;
+
+namespace Dsd.Regressor;
 
 /// <summary>Settings of <see cref="CalibrationTrainer"/>.</summary>
 public sealed record CalibrationSettings

@@ -3,7 +3,7 @@ using Dsd.Networks;
 using Dsd.Serialization;
 using Dsd.Training;
 
-namespace Dsd.Training.Regressor;
+namespace Dsd.Regressor;
 
 /// <summary>
 /// <c>log.csv</c> of a psi training run: one row per evaluation interval. Columns (layers l in

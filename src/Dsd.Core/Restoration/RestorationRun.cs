@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using Dsd.Networks;
-using Dsd.Restoration;
 using Dsd.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Dsd.Training.Restoration;
+using Dsd.Training;
+
+namespace Dsd.Restoration;
 
 /// <summary>
 /// Everything one restoration run holds while <see cref="TrainingLoop"/> drives it: data, generator (and its EMA),

@@ -1,10 +1,11 @@
 using Dsd.Imaging;
 using Dsd.Quality;
 using Dsd.Weights;
-using Dsd.Restoration;
 using static TorchSharp.torch;
 
-namespace Dsd.Training.Restoration;
+using Dsd.Training;
+
+namespace Dsd.Restoration;
 
 /// <summary>Validation scores of one evaluation: means over the validation images.</summary>
 public sealed record ValidationScores(double PsnrY, double Ssim, double? Dsd)

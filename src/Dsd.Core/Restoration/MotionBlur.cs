@@ -1,6 +1,8 @@
 using static TorchSharp.torch;
 
-namespace Dsd.Training.Restoration;
+using Dsd.Training;
+
+namespace Dsd.Restoration;
 
 /// <summary>
 /// Synthetic camera-shake blur in the manner of DeblurGAN (after Boracchi and Foi, 2012): a random 2-D trajectory with

@@ -5,7 +5,7 @@ using Dsd.Networks;
 using static TorchSharp.torch;
 using Dsd.Training;
 
-namespace Dsd.Training.Regressor;
+namespace Dsd.Regressor;
 
 /// <summary>What the loop is doing, for a progress display.</summary>
 /// <param name="Phase">"bank", "validation" (building crops) or "train".</param>

@@ -1,5 +1,5 @@
 using Dsd.Training;
-namespace Dsd.Training.Regressor;
+namespace Dsd.Regressor;
 
 /// <summary>
 /// The loop's counters and running sums, saved in each checkpoint. With the seed (in the config) and <see cref="Step"/>

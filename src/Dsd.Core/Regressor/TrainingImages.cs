@@ -1,7 +1,9 @@
 using Dsd.Imaging;
 using static TorchSharp.torch;
 
-namespace Dsd.Training.Regressor;
+using Dsd.Training;
+
+namespace Dsd.Regressor;
 
 /// <summary>
 /// Training or validation images held as 8-bit [3,H,W] tensors (a quarter of float32's memory), in a fixed order

@@ -1,5 +1,5 @@
 using Dsd.Training;
-namespace Dsd.Training.Regressor;
+namespace Dsd.Regressor;
 
 /// <summary>
 /// Settings of a psi training run (docs/method.md §3); defaults follow the reference recipe (batch 16, 80×80 inputs, Adam lr 2e-4,

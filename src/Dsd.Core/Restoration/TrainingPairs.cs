@@ -1,7 +1,8 @@
 using Dsd.Imaging;
-using Dsd.Restoration;
 
-namespace Dsd.Training.Restoration;
+using Dsd.Training;
+
+namespace Dsd.Restoration;
 
 /// <summary>A training or validation example on disk: the target (HR or sharp) and, when the folder has one, its degraded input.</summary>
 public sealed record ImagePair(string Target, string? Input)

@@ -2,7 +2,7 @@ using Dsd.Features;
 using static TorchSharp.torch;
 using Dsd.Training;
 
-namespace Dsd.Training.Regressor;
+namespace Dsd.Regressor;
 
 /// <summary>
 /// Where training batches come from. Sample k of the run is item <c>order[k mod Count]</c> of epoch k / Count, each epoch a

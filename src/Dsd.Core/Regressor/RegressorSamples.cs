@@ -5,7 +5,7 @@ using Dsd.Networks;
 using static TorchSharp.torch;
 using Dsd.Training;
 
-namespace Dsd.Training.Regressor;
+namespace Dsd.Regressor;
 
 /// <summary>
 /// One training example of psi (docs/method.md §3): a random full-resolution crop x of side crop·α (random position, random

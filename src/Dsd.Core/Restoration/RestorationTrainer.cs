@@ -4,7 +4,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Dsd.Training;
 
-namespace Dsd.Training.Restoration;
+namespace Dsd.Restoration;
 
 /// <summary>What a finished (or interrupted) run reached.</summary>
 public sealed record TrainingResult(long Step, bool Interrupted, ValidationScores? LastScores, double SecondsPerStep, string LastCheckpoint);

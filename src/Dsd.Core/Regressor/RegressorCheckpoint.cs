@@ -4,7 +4,7 @@ using Dsd.Serialization;
 using static TorchSharp.torch;
 using Dsd.Training;
 
-namespace Dsd.Training.Regressor;
+namespace Dsd.Regressor;
 
 /// <summary>
 /// The files a psi training run writes in its output folder, each replaced atomically:

@@ -5,7 +5,7 @@ using Dsd.Quality;
 using Dsd.Weights;
 using Dsd.Training;
 
-namespace Dsd.Training.Restoration;
+namespace Dsd.Restoration;
 
 /// <summary>
 /// Everything one training run needs, read from a JSON file (snake_case keys) and overridable field by field from

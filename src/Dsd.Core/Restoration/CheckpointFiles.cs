@@ -1,5 +1,5 @@
 using Dsd.Training;
-namespace Dsd.Training.Restoration;
+namespace Dsd.Restoration;
 
 /// <summary>
 /// The files of one training checkpoint named NAME: <c>NAME.safetensors</c> (generator weights under the reference's

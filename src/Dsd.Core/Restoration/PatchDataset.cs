@@ -1,8 +1,8 @@
 using Dsd.Imaging;
-using Dsd.Restoration;
+using Dsd.Training;
 using static TorchSharp.torch;
 
-namespace Dsd.Training.Restoration;
+namespace Dsd.Restoration;
 
 /// <summary>How training batches are cut from the images.</summary>
 /// <param name="BatchSize">Patches per batch.</param>
@@ -14,20 +14,6 @@ namespace Dsd.Training.Restoration;
 /// <param name="Seed">Seed; batch <c>n</c> depends only on it and <c>n</c>, so a resumed run sees the same data.</param>
 public sealed record PatchOptions(int BatchSize = 16, int Crop = 48, bool Augment = true, bool Dequantize = true,
     int BlurKernel = 21, double BlurNoise = 0.01, int Seed = 0);
-
-/// <summary>A batch of aligned (input, target) patches, float32 in [0,1] (inputs may stray by the added noise).</summary>
-public sealed class Batch(Tensor input, Tensor target) : IDisposable
-{
-    public Tensor Input { get; } = input;
-
-    public Tensor Target { get; } = target;
-
-    public void Dispose()
-    {
-        Input.Dispose();
-        Target.Dispose();
-    }
-}
 
 /// <summary>
 /// Training images held in memory as bytes, and random aligned patches cut from them. SR inputs missing from disk are

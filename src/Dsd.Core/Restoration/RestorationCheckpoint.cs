@@ -2,12 +2,11 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dsd.Networks;
-using Dsd.Restoration;
 using Dsd.Serialization;
 using static TorchSharp.torch;
 using Dsd.Training;
 
-namespace Dsd.Training.Restoration;
+namespace Dsd.Restoration;
 
 /// <summary>
 /// Writing and reading restoration checkpoints (<see cref="CheckpointFiles"/>): the generator's weights as

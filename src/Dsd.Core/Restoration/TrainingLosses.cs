@@ -4,7 +4,9 @@ using Dsd.Quality;
 using Dsd.Weights;
 using static TorchSharp.torch;
 
-namespace Dsd.Training.Restoration;
+using Dsd.Training;
+
+namespace Dsd.Restoration;
 
 /// <summary>
 /// The weighted sum of a run's loss terms, each from <see cref="MetricCatalog.Losses"/> with the same call shape

@@ -3,7 +3,7 @@ using Dsd.Serialization;
 using static TorchSharp.torch;
 using Dsd.Training;
 
-namespace Dsd.Training.Regressor;
+namespace Dsd.Regressor;
 
 /// <summary>
 /// Precomputed (psi input, targets) pairs for a fixed set of crops: entry j is a random crop of side crop·α of image
