@@ -122,7 +122,7 @@ internal static class TrainCommand
             List<string>? unreadable = parse.GetValue(strict) ? null : [];
             var trainer = new RestorationTrainer(settings, vgg) { Log = CliRunner.Info, Unreadable = unreadable };
             var result = trainer.Run(resumePath, interrupt.Token);
-            CliRunner.Info($"{(result.Interrupted ? "stopped" : "finished")} at step {result.Step}, {result.SecondsPerStep:F3} s/step; checkpoint {result.LastCheckpoint}");
+            CliRunner.Info($"{(result.Interrupted ? "stopped" : "finished")} at step {result.Step}, {result.SecondsPerStep:F3} s/step; checkpoint {result.Checkpoint}");
             return CommonOptions.Unreadable(unreadable ?? [], result.Interrupted ? CliRunner.Interrupted : CliRunner.Ok);
         }));
         return command;

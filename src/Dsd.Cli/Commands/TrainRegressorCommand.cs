@@ -31,7 +31,7 @@ internal static class TrainRegressorCommand
         public readonly Option<double> Lr = new("--lr") { Description = "Adam learning rate (betas 0.9, 0.999)", DefaultValueFactory = _ => 2e-4 };
         public readonly Option<double> LrGamma = new("--lr-gamma") { Description = "Learning-rate factor at each decay", DefaultValueFactory = _ => 0.5 };
         public readonly Option<long?> LrStep = new("--lr-step") { Description = "Steps between decays (default 40% of the total)", HelpName = "N" };
-        public readonly Option<string> Out = new("--out") { Description = "Run folder: checkpoint.safetensors, psi.safetensors, psi_ema.safetensors, log.csv, snapshots/step-N.safetensors", DefaultValueFactory = _ => "runs/psi", HelpName = "DIR" };
+        public readonly Option<string> Out = new("--out") { Description = "Run folder: last.json (+ its state file), psi.safetensors, psi_ema.safetensors, log.csv, snapshots/step-N.safetensors", DefaultValueFactory = _ => "runs/psi", HelpName = "DIR" };
         public readonly Option<string?> Resume = new("--resume")
         {
             Description = "Continue the run in DIR (or --out when DIR is left out) exactly (model, Adam, schedule, step, random streams) with its stored settings",
@@ -94,13 +94,22 @@ internal static class TrainRegressorCommand
             using var vgg = new Vgg19Features(NoReferenceRegressor.Layers, weights, dev);
             using var interrupt = new TrainingInterrupt();
             List<string>? unreadable = parse.GetValue(o.Strict) ? null : [];
-            var summary = WithProgress(report => config is null
-                ? RegressorTrainer.Resume(folder, vgg, dev, parse.GetValue(o.Steps), report, interrupt.Token, unreadable)
-                : RegressorTrainer.Start(config, folder, vgg, dev, report, interrupt.Token, unreadable));
+            var resume = config is null;
+            if (config is null)
+            {
+                config = RegressorCheckpoint.ReadManifest(folder).Config;
+                if (parse.GetValue(o.Steps) is { } steps) config = config with { Steps = steps };
+            }
+            RegressorTrainer? trainer = null;
+            var summary = WithProgress(report =>
+            {
+                trainer = new RegressorTrainer(config, folder, vgg, dev) { Progress = report, Unreadable = unreadable };
+                return trainer.Run(resume, interrupt.Token);
+            });
             if (summary.Interrupted)
                 CliRunner.Info($"stopped at step {summary.Step}; checkpoint in {folder} (continue with --resume {folder})");
             else
-                Report(summary);
+                Report(summary, trainer!, folder);
             return CommonOptions.Unreadable(unreadable ?? [], summary.Interrupted ? CliRunner.Interrupted : CliRunner.Ok);
         }));
         return command;
@@ -140,7 +149,7 @@ internal static class TrainRegressorCommand
         return (parse.GetValue(o.Out)!, config);
     }
 
-    static TrainingSummary WithProgress(Func<Action<TrainingProgress>, TrainingSummary> run)
+    static TrainingResult WithProgress(Func<Action<TrainingProgress>, TrainingResult> run)
     {
         if (Console.IsErrorRedirected)
         {
@@ -153,7 +162,7 @@ internal static class TrainRegressorCommand
                 CliRunner.Info($"{p.Phase} {p.Done}/{p.Total}" + (p.Loss is { } l ? $" loss {l:E3}" : ""));
             });
         }
-        TrainingSummary? summary = null;
+        TrainingResult? summary = null;
         CliRunner.Stderr.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
@@ -171,20 +180,20 @@ internal static class TrainRegressorCommand
         return summary!;
     }
 
-    static void Report(TrainingSummary s)
+    static void Report(TrainingResult s, RegressorTrainer trainer, string folder)
     {
-        CliRunner.Info($"step {s.Step}, {s.Seconds:F0} s of training; weights in {Path.Combine(s.Folder, RegressorCheckpoint.WeightsFileName)}"
-            + (s.ValidationEmaRmse is null ? "" : $" and {Path.Combine(s.Folder, RegressorCheckpoint.AverageFileName)}")
-            + $"; log in {Path.Combine(s.Folder, RegressorLog.FileName)}");
-        if (s.ValidationRmse is null) return;
+        CliRunner.Info($"step {s.Step}, {s.Seconds:F0} s of training; weights in {Path.Combine(folder, RegressorCheckpoint.WeightsFileName)}"
+            + (trainer.ValidationEmaRmse is null ? "" : $" and {Path.Combine(folder, RegressorCheckpoint.AverageFileName)}")
+            + $"; log in {Path.Combine(folder, RegressorLog.FileName)}");
+        if (trainer.ValidationRmse is not { } rmse) return;
         var table = new Table().Title("validation RMSE of mean |DSD|").AddColumn("layer").AddColumn(new TableColumn("psi").RightAligned());
-        if (s.ValidationEmaRmse is not null) table.AddColumn(new TableColumn("psi (EMA)").RightAligned());
+        if (trainer.ValidationEmaRmse is not null) table.AddColumn(new TableColumn("psi (EMA)").RightAligned());
         table.AddColumn(new TableColumn("constant").RightAligned());
         for (var i = 0; i < NoReferenceRegressor.Layers.Count; i++)
         {
-            var row = new List<string> { NoReferenceRegressor.Layers[i], E(s.ValidationRmse[i]) };
-            if (s.ValidationEmaRmse is not null) row.Add(E(s.ValidationEmaRmse[i]));
-            row.Add(E(s.ValidationConstantRmse![i]));
+            var row = new List<string> { NoReferenceRegressor.Layers[i], E(rmse[i]) };
+            if (trainer.ValidationEmaRmse is { } ema) row.Add(E(ema[i]));
+            row.Add(E(trainer.ValidationConstantRmse![i]));
             table.AddRow(row.ToArray());
         }
         CliRunner.Stdout.Write(table);

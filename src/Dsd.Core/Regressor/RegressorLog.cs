@@ -11,15 +11,11 @@ namespace Dsd.Regressor;
 /// <c>step, epoch, lr, seconds, train_loss</c> (mean MSE over the interval's steps), <c>train_rmse_l</c> (psi in train mode
 /// on the interval's batches, before each update), <c>train_const_rmse_l</c> (the constant predictor: the mean of all
 /// training targets so far), <c>val_rmse_l</c>, <c>val_ema_rmse_l</c> (the weight average; empty without --ema) and
-/// <c>val_const_rmse_l</c> on the fixed validation crops (empty without --val). Each row is flushed as it is written.
+/// <c>val_const_rmse_l</c> on the fixed validation crops (empty without --val). <see cref="TrainingRun"/> writes the rows.
 /// </summary>
-public sealed class RegressorLog : IDisposable
+public static class RegressorLog
 {
     public const string FileName = "log.csv";
-
-    readonly CsvLog csv;
-
-    RegressorLog(CsvLog csv) => this.csv = csv;
 
     public static IReadOnlyList<string> Columns { get; } =
     [
@@ -27,10 +23,8 @@ public sealed class RegressorLog : IDisposable
         .. Per("train_rmse"), .. Per("train_const_rmse"), .. Per("val_rmse"), .. Per("val_ema_rmse"), .. Per("val_const_rmse"),
     ];
 
-    /// <summary>Opens the log of <paramref name="folder"/>, keeping only rows up to <paramref name="step"/> (those a resume continues from).</summary>
-    public static RegressorLog Open(string folder, long step) => new(new CsvLog(Path.Combine(folder, FileName), Columns, step));
-
-    public void Append(long step, double epoch, double lr, double seconds, double trainLoss, double[] trainRmse, double[] trainConst,
+    /// <summary>The cells of one row.</summary>
+    public static List<string> Row(long step, double epoch, double lr, double seconds, double trainLoss, double[] trainRmse, double[] trainConst,
         double[]? valRmse, double[]? valEma, double[]? valConst)
     {
         var cells = new List<string> { step.ToString(CultureInfo.InvariantCulture), F(epoch), F(lr), F(seconds), F(trainLoss) };
@@ -38,10 +32,8 @@ public sealed class RegressorLog : IDisposable
         cells.AddRange(trainConst.Select(F));
         foreach (var v in new[] { valRmse, valEma, valConst })
             cells.AddRange(v?.Select(F) ?? Enumerable.Repeat("", NoReferenceRegressor.Layers.Count));
-        csv.Row(cells);
+        return cells;
     }
-
-    public void Dispose() => csv.Dispose();
 
     static IEnumerable<string> Per(string prefix) => NoReferenceRegressor.Layers.Select(l => $"{prefix}_{l}");
 

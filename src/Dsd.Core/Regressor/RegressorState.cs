@@ -2,16 +2,13 @@ using Dsd.Training;
 namespace Dsd.Regressor;
 
 /// <summary>
-/// The loop's counters and running sums, saved in each checkpoint. With the seed (in the config) and <see cref="Step"/>
+/// The psi head's counters and running sums, saved in each checkpoint's manifest. With the seed (in the config) and <see cref="Step"/>
 /// this is the whole random state: every random number of step s comes from streams keyed by (seed, s).
 /// </summary>
 public sealed class RegressorState
 {
     /// <summary>Optimiser steps completed (= Adam's t = weight-average updates).</summary>
     public long Step { get; set; }
-
-    /// <summary>Wall-clock seconds spent training, over all sessions.</summary>
-    public double Seconds { get; set; }
 
     /// <summary>Sum and count of every training target so far: their mean is the constant predictor.</summary>
     public double[] TargetSum { get; set; } = new double[4];

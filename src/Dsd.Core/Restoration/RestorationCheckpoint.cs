@@ -9,60 +9,14 @@ using Dsd.Training;
 namespace Dsd.Restoration;
 
 /// <summary>
-/// Writing and reading restoration checkpoints (<see cref="CheckpointFiles"/>): the generator's weights as
-/// reference-named safetensors and the same as a torch.save zip (the EMA weights when EMA is on), the resumption state
-/// (<c>param/…</c> raw weights, <c>adam_m/…</c>, <c>adam_v/…</c>, <c>ema/…</c>) under a step-stamped name, and the JSON
-/// sidecar that names it, written last as the commit point (<see cref="CheckpointCommit"/>).
+/// Restoration checkpoints (<see cref="CheckpointFiles"/>): a <see cref="TrainingCheckpoint"/> whose weights files are the
+/// generator's as reference-named safetensors and as a torch.save zip (the EMA weights when EMA is on), and whose
+/// manifest (the JSON sidecar) records the task, architecture, blocks, best score and the config. Reading a sidecar
+/// gives the config a resume continues with.
 /// </summary>
 public static class RestorationCheckpoint
 {
     public const string Format = "dsd-training-checkpoint/1";
-
-    /// <summary>What the sidecar records besides the config.</summary>
-    public sealed record Info(long Step, double? BestMerit, long BestStep, ValidationScores? Scores, string? PerceptualLayer);
-
-    public static void Save(string directory, string name, RestorationTrainingConfig config, Info info,
-        nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor>? ema, Adam? adam)
-    {
-        var step = info.Step.ToString(CultureInfo.InvariantCulture);
-        var meta = RestorationNetworks.Describe(RestorationTask.Parse(config.Task), config.Blocks);
-        meta["format"] = Format;
-        meta[CheckpointCommit.StepKey] = step;
-        var stateName = adam is null ? null : CheckpointCommit.StateFileName(name, info.Step);
-        SafeTensors.Save(CheckpointFiles.Weights(directory, name), NetworkWeights.ReferenceStateDict(ema ?? network), meta);
-        // The same weights for PyTorch users: torch.load(NAME.pth) gives the reference generator's state dict.
-        PyTorchZipWriter.Save(CheckpointFiles.PyTorch(directory, name), NetworkWeights.ReferenceStateDict(ema ?? network));
-        if (adam is not null)
-        {
-            var state = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-            foreach (var (key, t) in NetworkWeights.ReferenceStateDict(network)) state["param/" + key] = t;
-            foreach (var (key, t) in adam.FirstMoments) state["adam_m/" + key] = t;
-            foreach (var (key, t) in adam.SecondMoments) state["adam_v/" + key] = t;
-            if (ema is not null)
-                foreach (var (key, t) in NetworkWeights.ReferenceStateDict(ema)) state["ema/" + key] = t;
-            SafeTensors.Save(Path.Combine(directory, stateName!), state, meta);
-        }
-        var sidecar = new JsonObject
-        {
-            ["format"] = Format,
-            ["task"] = config.Task,
-            ["architecture"] = RestorationTask.Parse(config.Task).Network.Name,
-            ["blocks"] = config.Blocks,
-            ["step"] = info.Step,
-            ["weights"] = Path.GetFileName(CheckpointFiles.Weights(directory, name)),
-            ["pytorch_weights"] = Path.GetFileName(CheckpointFiles.PyTorch(directory, name)),
-            ["weights_are_ema"] = ema is not null,
-            ["state"] = stateName,
-            ["best_metric"] = config.BestMetric,
-            ["best_merit"] = info.BestMerit,
-            ["best_step"] = info.BestStep,
-            ["perceptual_layer"] = info.PerceptualLayer,
-            ["validation"] = info.Scores is null ? null : JsonSerializer.SerializeToNode(info.Scores, RestorationTrainingConfig.Json),
-            ["config"] = JsonNode.Parse(config.ToJson()),
-        };
-        AtomicFile.WriteAllText(CheckpointFiles.Sidecar(directory, name), sidecar.ToJsonString(RestorationTrainingConfig.Json));
-        if (stateName is not null) CheckpointCommit.RemoveOtherStates(directory, name, stateName);
-    }
 
     /// <summary>
     /// Reads a sidecar (given as the sidecar or its weights file): the config and the step reached. Every field a resume
@@ -101,49 +55,7 @@ public static class RestorationCheckpoint
         return (config with { Out = folder }, json);
     }
 
-    /// <summary>An optional integer field within [least, most].</summary>
-    static long? Integer(string sidecar, JsonObject json, string key, long least, long most) => json[key] switch
-    {
-        null => null,
-        JsonValue v when v.TryGetValue<long>(out var n) && n >= least && n <= most => n,
-        var other => throw Field(sidecar, key, $"{other.ToJsonString()} is not an integer in {least}…{most}"),
-    };
+    static long? Integer(string sidecar, JsonObject json, string key, long least, long most) => TrainingCheckpoint.Integer(sidecar, json, key, least, most);
 
-    static DsdException Field(string sidecar, string key, string problem) => new(DsdErrorKind.Weights, $"{sidecar}: field '{key}': {problem}");
-
-    /// <summary>Restores raw weights, Adam moments and EMA from the state file beside <paramref name="sidecarPath"/>.</summary>
-    public static void LoadState(string sidecarPath, JsonObject sidecar, nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor>? ema, Adam adam)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(CheckpointFiles.SidecarPathOf(sidecarPath)))!;
-        var stateName = (string?)sidecar["state"] ?? throw new DsdException(DsdErrorKind.Weights, $"{sidecarPath}: this checkpoint has no optimiser state (a 'best' checkpoint?); resume from 'last'");
-        var statePath = Path.Combine(dir, stateName);
-        if (!File.Exists(statePath)) throw new DsdException(DsdErrorKind.Weights, $"{statePath}: optimiser state not found (named by {CheckpointFiles.SidecarPathOf(sidecarPath)})");
-        CheckpointCommit.RequireSameStep(statePath, SafeTensors.LoadMetadata(statePath), (long)sidecar["step"]!, CheckpointFiles.SidecarPathOf(sidecarPath));
-        var state = SafeTensors.Load(statePath);
-        try
-        {
-            NetworkWeights.Load(network, Under(state, "param/"), statePath);
-            if (ema is not null)
-            {
-                var e = Under(state, "ema/");
-                if (e.Count == 0) throw new DsdException(DsdErrorKind.Weights, $"{statePath}: the run had no EMA; resume with ema = 0");
-                NetworkWeights.Load(ema, e, statePath);
-            }
-            using var noGrad = no_grad();
-            foreach (var (prefix, moments) in new[] { ("adam_m/", adam.FirstMoments), ("adam_v/", adam.SecondMoments) })
-                foreach (var (key, t) in moments)
-                {
-                    if (!state.TryGetValue(prefix + key, out var saved) || !saved.shape.SequenceEqual(t.shape))
-                        throw new DsdException(DsdErrorKind.Weights, $"{statePath}: {prefix}{key} is missing or has the wrong shape");
-                    t.copy_(saved);
-                }
-        }
-        finally
-        {
-            foreach (var t in state.Values) t.Dispose();
-        }
-    }
-
-    static Dictionary<string, Tensor> Under(Dictionary<string, Tensor> state, string prefix) =>
-        state.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
+    static DsdException Field(string sidecar, string key, string problem) => TrainingCheckpoint.Field(sidecar, key, problem);
 }

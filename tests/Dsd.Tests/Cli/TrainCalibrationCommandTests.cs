@@ -16,7 +16,7 @@ public class TrainCalibrationCommandTests
     public void CalibrationWritesACalibratedPsiAndRefitsFromTheKeptZScores()
     {
         using var f = new TrainingFixture(images: 2, side: 160);
-        RegressorTrainer.Start(f.Config(2) with { Alpha = 2, Target = RegressorTarget.LogNormal, Bank = 4 }, f.Out, f.Vgg, CPU);
+        PsiRuns.Start(f.Config(2) with { Alpha = 2, Target = RegressorTarget.LogNormal, Bank = 4 }, f.Out, f.Vgg, CPU);
         var psi = Path.Combine(f.Out, RegressorCheckpoint.WeightsFileName);
         var zscores = Path.Combine(f.Root, "z.json");
         string[] Args(string output, params string[] extra) =>

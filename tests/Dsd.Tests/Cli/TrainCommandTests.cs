@@ -22,7 +22,7 @@ public class TrainCommandTests
         (code, _, err) = CliHarness.Run(["train", "regressor", "--resume", "--steps", "3", "--batch", "8", .. common]);
         Assert.True(code == 0, err);
         Assert.Contains("ignoring --batch", err);
-        Assert.Equal(3, RegressorCheckpoint.ReadHeader(f.Out).State.Step);
+        Assert.Equal(3, RegressorCheckpoint.ReadManifest(f.Out).Counters.Step);
     }
 
     [Fact]

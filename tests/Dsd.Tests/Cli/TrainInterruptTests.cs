@@ -54,7 +54,7 @@ public class TrainInterruptTests
 
         Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}: {stderr}");
         Assert.Contains("stopped at step", stderr.ToString());
-        var step = RegressorCheckpoint.ReadHeader(f.Out).State.Step;
+        var step = RegressorCheckpoint.ReadManifest(f.Out).Counters.Step;
         Assert.InRange(step, 1, 10_000_000 - 1);
         Assert.Empty(Directory.GetFiles(f.Out, "*.tmp", SearchOption.AllDirectories));
     }

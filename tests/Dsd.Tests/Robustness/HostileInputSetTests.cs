@@ -302,19 +302,19 @@ public sealed class HostileInputSetTests(ITestOutputHelper output) : IDisposable
     void EditedCheckpointCases()
     {
         using var f = new TrainingFixture();
-        RegressorTrainer.Start(f.Config(2), f.Out, f.Vgg, CPU);
-        var pristine = File.ReadAllBytes(Path.Combine(f.Out, RegressorCheckpoint.FileName));
-        var stateFields = new[] { "Step", "Seconds", "TargetSum", "TargetCount", "IntervalLoss", "IntervalSteps", "IntervalSquaredError", "IntervalConstantSquaredError", "IntervalSamples" };
+        PsiRuns.Start(f.Config(2), f.Out, f.Vgg, CPU);
+        var pristine = File.ReadAllBytes(RegressorCheckpoint.ManifestPath(f.Out));
+        var stateFields = new[] { "Step", "TargetSum", "TargetCount", "IntervalLoss", "IntervalSteps", "IntervalSquaredError", "IntervalConstantSquaredError", "IntervalSamples" };
         string?[] stateValues = ["-5", "4611686018427387904", "\"x\"", "[1,2,3]", "null", "1e300", "{}", null];
         var configFields = new[] { "Batch", "Alpha", "Crop", "Steps", "Lr", "Ema", "Bank", "SaveEvery" };
         string?[] configValues = ["0", "-1", "100000000", "\"x\"", "null", null];
-        foreach (var (key, fieldNames, values) in new[] { ("state", stateFields, stateValues), ("config", configFields, configValues) })
+        foreach (var (key, fieldNames, values) in new[] { ("counters", stateFields, stateValues), ("config", configFields, configValues) })
             foreach (var field in fieldNames)
                 foreach (var value in values)
                 {
                     if (field == "Steps" && value == "100000000") continue; // valid: it would train for days
-                    File.WriteAllBytes(Path.Combine(f.Out, RegressorCheckpoint.FileName), pristine);
-                    EditMetadata(Path.Combine(f.Out, RegressorCheckpoint.FileName), key, field, value);
+                    File.WriteAllBytes(RegressorCheckpoint.ManifestPath(f.Out), pristine);
+                    PsiRuns.EditManifest(f.Out, key, field, value);
                     Case("checkpoint", $"psi {key}.{field} = {value ?? "(removed)"}",
                         ["train", "regressor", "--resume", "--out", f.Out, "--vgg-weights", CliHarness.GoldenWeights], Directory.GetFiles(f.Data));
                 }

@@ -15,27 +15,10 @@ namespace Dsd.Tests.Training;
 [Collection(CliHarness.Name)]
 public sealed class CheckpointFieldTests
 {
-    /// <summary>Rewrites <paramref name="folder"/>'s psi checkpoint with <paramref name="edit"/> applied to its metadata JSON.</summary>
-    static void EditRegressorCheckpoint(string folder, string key, Action<JsonObject> edit)
-    {
-        // The header is 8 bytes of length and a JSON object; the tensor bytes after it stay as they are.
-        var path = Path.Combine(folder, RegressorCheckpoint.FileName);
-        var bytes = File.ReadAllBytes(path);
-        var length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        var header = JsonNode.Parse(bytes.AsSpan(8, length))!.AsObject();
-        var node = JsonNode.Parse((string)header["__metadata__"]![key]!)!.AsObject();
-        edit(node);
-        header["__metadata__"]![key] = node.ToJsonString();
-        var text = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
-        var lengthBytes = new byte[8];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(lengthBytes, (ulong)text.Length);
-        File.WriteAllBytes(path, [.. lengthBytes, .. text, .. bytes.AsSpan(8 + length)]);
-    }
-
     public static TheoryData<string, string, string> RegressorEdits => new()
     {
-        { "state", "TargetSum", "[1,2,3]" }, { "state", "Step", "-5" }, { "state", "Step", "4611686018427387904" },
-        { "state", "IntervalSquaredError", "[1,2,3,4,5]" }, { "state", "TargetCount", "-1" }, { "config", "Batch", "100000000" },
+        { "counters", "TargetSum", "[1,2,3]" }, { "counters", "Step", "-5" }, { "counters", "Step", "4611686018427387904" },
+        { "counters", "IntervalSquaredError", "[1,2,3,4,5]" }, { "counters", "TargetCount", "-1" }, { "config", "Batch", "100000000" },
     };
 
     [Theory]
@@ -43,11 +26,11 @@ public sealed class CheckpointFieldTests
     public void A_psi_checkpoint_field_out_of_range_is_a_weights_error_naming_it(string key, string field, string value)
     {
         using var f = new TrainingFixture();
-        RegressorTrainer.Start(f.Config(2), f.Out, f.Vgg, CPU);
-        EditRegressorCheckpoint(f.Out, key, node => node[field] = JsonNode.Parse(value));
+        PsiRuns.Start(f.Config(2), f.Out, f.Vgg, CPU);
+        PsiRuns.EditManifest(f.Out, key, field, value);
         var (code, _, err) = CliHarness.Run("train", "regressor", "--resume", "--out", f.Out, "--vgg-weights", CliHarness.GoldenWeights);
         Assert.True(code == 3, $"exit {code}: {err}");
-        Assert.Contains(Path.Combine(f.Out, RegressorCheckpoint.FileName), err);
+        Assert.Contains(RegressorCheckpoint.ManifestPath(f.Out), err);
         Assert.Contains(field == "Batch" ? "batch-size" : field, err);
     }
 

@@ -38,11 +38,11 @@ public class LogNormalRegressorTests
         var config = f.Config(6) with { Target = RegressorTarget.LogNormal, Bank = 6 };
         var once = Path.Combine(f.Root, "once");
         var split = Path.Combine(f.Root, "split");
-        RegressorTrainer.Start(config, once, f.Vgg, CPU);
-        RegressorTrainer.Start(config with { Steps = 3 }, split, f.Vgg, CPU);
-        RegressorTrainer.Resume(split, f.Vgg, CPU, steps: 6);
-        var a = SafeTensors.Load(Path.Combine(once, RegressorCheckpoint.FileName));
-        var b = SafeTensors.Load(Path.Combine(split, RegressorCheckpoint.FileName));
+        PsiRuns.Start(config, once, f.Vgg, CPU);
+        PsiRuns.Start(config with { Steps = 3 }, split, f.Vgg, CPU);
+        PsiRuns.Resume(split, f.Vgg, CPU, steps: 6);
+        var a = PsiRuns.State(once);
+        var b = PsiRuns.State(split);
         foreach (var key in a.Keys) Assert.True(a[key].eq(b[key]).all().item<bool>(), $"{key} differs after resume");
 
         using var psi = NoReferenceRegressor.FromFile(Path.Combine(once, RegressorCheckpoint.WeightsFileName));
@@ -60,7 +60,7 @@ public class LogNormalRegressorTests
     public void CalibrationOrdersTheTrainingPairsAtLeastAsWellAsTheZScoreForm()
     {
         using var f = new TrainingFixture(images: 4, side: 48);
-        RegressorTrainer.Start(f.Config(4) with { Target = RegressorTarget.LogNormal, Bank = 8 }, f.Out, f.Vgg, CPU);
+        PsiRuns.Start(f.Config(4) with { Target = RegressorTarget.LogNormal, Bank = 8 }, f.Out, f.Vgg, CPU);
         using var psi = NoReferenceRegressor.FromFile(Path.Combine(f.Out, RegressorCheckpoint.WeightsFileName));
         var metric = new NoReferenceDsd(psi, f.Vgg, alpha: 4, tile: 32, form: NoReferenceForm.ZScore);
         using var images = TrainingImages.Load([f.Data], 32);

@@ -20,16 +20,16 @@ public class RegressorTrainerTests
         using var f = new TrainingFixture();
         var once = Path.Combine(f.Root, "once");
         var split = Path.Combine(f.Root, "split");
-        RegressorTrainer.Start(f.Config(8) with { Bank = bank }, once, f.Vgg, CPU);
-        RegressorTrainer.Start(f.Config(4) with { Bank = bank }, split, f.Vgg, CPU);
-        var summary = RegressorTrainer.Resume(split, f.Vgg, CPU, steps: 8);
+        PsiRuns.Start(f.Config(8) with { Bank = bank }, once, f.Vgg, CPU);
+        PsiRuns.Start(f.Config(4) with { Bank = bank }, split, f.Vgg, CPU);
+        var summary = PsiRuns.Resume(split, f.Vgg, CPU, steps: 8);
 
         Assert.Equal(8, summary.Step);
-        var a = SafeTensors.Load(Path.Combine(once, RegressorCheckpoint.FileName));
-        var b = SafeTensors.Load(Path.Combine(split, RegressorCheckpoint.FileName));
+        var a = PsiRuns.State(once);
+        var b = PsiRuns.State(split);
         Assert.Equal(a.Keys.Order(), b.Keys.Order());
         Assert.Contains(a.Keys, k => k.StartsWith("ema/", StringComparison.Ordinal));
-        Assert.Contains(a.Keys, k => k.StartsWith("adam/m/", StringComparison.Ordinal));
+        Assert.Contains(a.Keys, k => k.StartsWith("adam_m/", StringComparison.Ordinal));
         // Bitwise: the same operations on the same numbers in the same order.
         foreach (var key in a.Keys) Assert.True(Same(a[key], b[key]), $"{key} differs after resume");
         // The log rows agree too, except the wall-clock column.
@@ -40,15 +40,16 @@ public class RegressorTrainerTests
     public void CheckpointsAreWrittenAtomicallyAndLoadAsPsi()
     {
         using var f = new TrainingFixture();
-        RegressorTrainer.Start(f.Config(4), f.Out, f.Vgg, CPU);
+        PsiRuns.Start(f.Config(4), f.Out, f.Vgg, CPU);
 
         var files = Directory.GetFiles(f.Out).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(["checkpoint.safetensors", "log.csv", "psi.safetensors", "psi_ema.safetensors", "validation.safetensors"], files);
+        // One state file (the manifest names it; the previous one is removed after the commit), the manifest renamed last.
+        Assert.Equal(["last.json", "last.state.step-0000004.safetensors", "log.csv", "psi.safetensors", "psi_ema.safetensors", "validation.safetensors"], files);
         Assert.Empty(Directory.GetFiles(f.Out, "*.tmp", SearchOption.AllDirectories));
 
         // The exported weights are the reference layout (the shared SE gate under both block names) and load as psi.
-        var checkpoint = SafeTensors.Load(Path.Combine(f.Out, RegressorCheckpoint.FileName));
-        foreach (var (file, prefix) in new[] { (RegressorCheckpoint.WeightsFileName, "model/"), (RegressorCheckpoint.AverageFileName, "ema/") })
+        var checkpoint = PsiRuns.State(f.Out);
+        foreach (var (file, prefix) in new[] { (RegressorCheckpoint.WeightsFileName, "param/"), (RegressorCheckpoint.AverageFileName, "ema/") })
         {
             var exported = SafeTensors.Load(Path.Combine(f.Out, file));
             Assert.Equal(NetworkWeights.ReferenceStateDict(new NoReferenceRegressor()).Keys.Order(), exported.Keys.Order());
@@ -72,8 +73,8 @@ public class RegressorTrainerTests
     public void StartingOverAnExistingRunIsRefused()
     {
         using var f = new TrainingFixture();
-        RegressorTrainer.Start(f.Config(2), f.Out, f.Vgg, CPU);
-        var e = Assert.Throws<DsdException>(() => RegressorTrainer.Start(f.Config(2), f.Out, f.Vgg, CPU));
+        PsiRuns.Start(f.Config(2), f.Out, f.Vgg, CPU);
+        var e = Assert.Throws<DsdException>(() => PsiRuns.Start(f.Config(2), f.Out, f.Vgg, CPU));
         Assert.Contains("--resume", e.Message);
     }
 
@@ -81,7 +82,7 @@ public class RegressorTrainerTests
     public void LogHasTheDocumentedColumnsAndOneRowPerInterval()
     {
         using var f = new TrainingFixture();
-        RegressorTrainer.Start(f.Config(6), f.Out, f.Vgg, CPU);
+        PsiRuns.Start(f.Config(6), f.Out, f.Vgg, CPU);
         var lines = File.ReadAllLines(Path.Combine(f.Out, RegressorLog.FileName));
         string[] layers = ["relu1_2", "relu2_1", "relu2_2", "relu3_1"];
         var expected = new[] { "step", "epoch", "lr", "seconds", "train_loss" }
@@ -105,7 +106,7 @@ public class RegressorTrainerTests
         // 8 bank crops, all in every batch: a fixed set psi can memorise.
         var config = f.Config(60) with { Bank = 8, BatchSize = 8, Lr = 1e-3, LrStep = 1000, Validation = [], EvalEvery = 60, SaveEvery = 60 };
         var losses = new List<double>();
-        RegressorTrainer.Start(config, f.Out, f.Vgg, CPU, p => { if (p.Loss is { } l) losses.Add(l); });
+        PsiRuns.Start(config, f.Out, f.Vgg, CPU, p => { if (p.Loss is { } l) losses.Add(l); });
 
         Assert.Equal(60, losses.Count);
         var first = losses.Take(5).Average();

@@ -66,11 +66,12 @@ public sealed class RestorationTrainerTests
     {
         var dir = NewDir();
         var config = Tiny(dir, 2) with { Dsd = 0, Ema = 0, Val = Data.Value, ValEvery = 1, Samples = 1 };
-        var result = new RestorationTrainer(config, GoldenSet.Random.VggWeights).Run();
+        var trainer = new RestorationTrainer(config, GoldenSet.Random.VggWeights);
+        trainer.Run();
 
-        Assert.NotNull(result.LastScores);
-        Assert.True(double.IsFinite(result.LastScores!.PsnrY));
-        Assert.NotNull(result.LastScores.Dsd);
+        Assert.NotNull(trainer.Scores);
+        Assert.True(double.IsFinite(trainer.Scores!.PsnrY));
+        Assert.NotNull(trainer.Scores.Dsd);
         foreach (var file in new[] { "last.safetensors", CheckpointCommit.StateFileName("last", 2), "last.json", "best.safetensors", "best.json", "train.csv", "val.csv" })
             Assert.True(File.Exists(Path.Combine(dir, file)), file);
         Assert.Empty(Directory.GetFiles(dir, "best.state*"));
