@@ -120,7 +120,15 @@ internal static class TrainCommand
             using var vgg = LoadVgg(parse, settings);
             using var interrupt = new TrainingInterrupt();
             List<string>? unreadable = parse.GetValue(strict) ? null : [];
-            var trainer = new RestorationTrainer(settings, vgg) { Log = CliRunner.Info, Unreadable = unreadable };
+            var trainer = new RestorationTrainer(settings, vgg)
+            {
+                Log = CliRunner.Info,
+                Progress = p =>
+                {
+                    if (p.Logged) CliRunner.Info(FormattableString.Invariant($"step {p.Done}/{p.Total}  loss {p.Loss:G5}  lr {p.LearningRate:G3}  {p.SecondsPerStep:F3} s/step"));
+                },
+                Unreadable = unreadable,
+            };
             var result = trainer.Run(resumePath, interrupt.Token);
             CliRunner.Info($"{(result.Interrupted ? "stopped" : "finished")} at step {result.Step}, {result.SecondsPerStep:F3} s/step; checkpoint {result.Checkpoint}");
             return CommonOptions.Unreadable(unreadable ?? [], result.Interrupted ? CliRunner.Interrupted : CliRunner.Ok);

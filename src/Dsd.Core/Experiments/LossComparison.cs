@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Dsd.Restoration;
 using Dsd.Weights;
 using static TorchSharp.torch;
@@ -157,22 +155,15 @@ public sealed class LossComparison(LossComparisonOptions options)
                 continue;
             }
             if (cancel.IsCancellationRequested) return false;
-            var trainer = new RestorationTrainer(run.Config, vggWeights) { Log = line => Report(run, line, onProgress, onMessage) };
+            var trainer = new RestorationTrainer(run.Config, vggWeights)
+            {
+                Log = line => onMessage?.Invoke($"{run.Name}: {line}"),
+                // A point per log row, as the run's train.csv.
+                Progress = p => { if (p.Logged) onProgress?.Invoke(new ComparisonProgress(run.Name, p.Done, p.Total, p.Loss ?? double.NaN)); },
+            };
             var result = trainer.Run(reached > 0 ? run.LastCheckpoint : null, cancel);
             if (result.Interrupted) return false;
         }
         return true;
-    }
-
-    // The trainer reports progress as text lines ("step 12/300  loss 0.0345  lr …"); turn those into typed progress.
-    static readonly Regex StepLine = new(@"^step (\d+)/(\d+)\s+loss (\S+)", RegexOptions.CultureInvariant);
-
-    static void Report(ComparisonRun run, string line, Action<ComparisonProgress>? onProgress, Action<string>? onMessage)
-    {
-        var m = StepLine.Match(line);
-        if (m.Success && onProgress is not null
-            && double.TryParse(m.Groups[3].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var loss))
-            onProgress(new ComparisonProgress(run.Name, long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture), loss));
-        else if (!m.Success) onMessage?.Invoke($"{run.Name}: {line}");
     }
 }

@@ -114,7 +114,6 @@ internal sealed class RestorationHead : TrainingHead
 
     public override IEnumerable<string> LogRow(long step, TrainingRun run)
     {
-        message?.Invoke($"step {step}/{config.Steps}  loss {run.Loss:G5}  lr {run.LearningRate:G3}  {run.SecondsPerStep:F3} s/step");
         double[] row = [step, run.LearningRate, run.Loss, .. losses.Names.Select(n => terms[n]), run.SecondsPerStep];
         return row.Select(v => v.ToString("G9", CultureInfo.InvariantCulture));
     }

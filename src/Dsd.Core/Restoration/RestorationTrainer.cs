@@ -10,10 +10,10 @@ namespace Dsd.Restoration;
 /// </summary>
 public sealed class RestorationTrainer(RestorationTrainingConfig config, VggWeights? vggWeights = null)
 {
-    /// <summary>Lines for the user: each log row, validation scores, resume and interruption (the CLI prints these).</summary>
+    /// <summary>Lines for the user: validation scores, resume and interruption (the CLI prints these).</summary>
     public Action<string>? Log { get; init; }
 
-    /// <summary>Typed progress after every step.</summary>
+    /// <summary>Typed progress after every step (<see cref="TrainingProgress.Logged"/> on the steps that wrote a train.csv row).</summary>
     public Action<TrainingProgress>? Progress { get; init; }
 
     /// <summary>

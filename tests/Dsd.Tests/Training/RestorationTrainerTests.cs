@@ -41,7 +41,7 @@ public sealed class RestorationTrainerTests
 
         var split = NewDir();
         using var cancel = new CancellationTokenSource();
-        var first = new RestorationTrainer(Tiny(split, 4), vgg) { Log = line => { if (line.StartsWith("step 2/", StringComparison.Ordinal)) cancel.Cancel(); } }
+        var first = new RestorationTrainer(Tiny(split, 4), vgg) { Progress = p => { if (p.Done == 2) cancel.Cancel(); } }
             .Run(cancel: cancel.Token);
         Assert.True(first.Interrupted);
         Assert.Equal(2, first.Step);
