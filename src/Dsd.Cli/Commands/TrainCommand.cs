@@ -28,14 +28,6 @@ internal static class TrainCommand
         ["beta1"] = "Adam β1",
         ["beta2"] = "Adam β2 (0.99 in the SR recipe)",
         ["eps"] = "Adam ε",
-        ["l1"] = "Weight of the L1 loss",
-        ["mse"] = "Weight of the MSE loss",
-        ["perceptual"] = "Weight of the perceptual loss (L1 of VGG19 features)",
-        ["dsd"] = "Weight of the D_DSD loss (100 in the perceptual stage)",
-        ["style"] = "Weight of the style (Gram) loss, for ablations",
-        ["multi_scale_style"] = "Weight of the multi-scale style loss (full resolution and ↓2), for ablations",
-        ["sliced_wasserstein"] = "Weight of the sliced-Wasserstein loss, for ablations",
-        ["contextual"] = "Weight of the contextual loss, for ablations",
         ["seed"] = "Seed of initialisation and of every batch (runs are reproducible)",
         ["crop"] = "Input patch side in pixels (LR side for sr)",
         ["schedule"] = "Learning-rate schedule: step or cosine",
@@ -82,7 +74,7 @@ internal static class TrainCommand
         var fields = new List<(PropertyInfo Property, string Key, Option<string?> Option)>();
         foreach (var property in typeof(RestorationTrainingConfig).GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
-            if (property.Name == nameof(RestorationTrainingConfig.Task) || !property.CanWrite) continue;
+            if (property.Name is nameof(RestorationTrainingConfig.Task) or nameof(RestorationTrainingConfig.Losses) || !property.CanWrite) continue;
             var key = JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
             var option = new Option<string?>("--" + key.Replace('_', '-'))
             {
@@ -98,6 +90,13 @@ internal static class TrainCommand
             command.Options.Add(option);
             fields.Add((property, key, option));
         }
+        // One weight flag per catalogue loss (--l1, --dsd, --multi-scale-style, …), into the config's "losses" map.
+        var lossOptions = MetricCatalog.Losses.Select(e => (e.Name, Option: new Option<string?>("--" + e.Name)
+        {
+            Description = $"Weight of the {e.Name} loss: {e.Description}" + (e.Name switch { "l1" => " (default 1)", "dsd" => " (100 in the perceptual stage)", _ => "" }),
+            HelpName = "X",
+        })).ToList();
+        foreach (var (_, option) in lossOptions) command.Options.Add(option);
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var resumePath = parse.GetValue(resume);
@@ -114,6 +113,13 @@ internal static class TrainCommand
             node["task"] = task.Name;
             foreach (var (property, key, option) in fields)
                 if (parse.GetValue(option) is { } value) node[key] = Convert(value, property.PropertyType, option.Name);
+            foreach (var (name, option) in lossOptions)
+                if (parse.GetValue(option) is { } value)
+                {
+                    var losses = node["losses"] as JsonObject ?? new JsonObject { ["l1"] = 1 };
+                    losses[name] = Convert(value, typeof(double), option.Name);
+                    node["losses"] = losses;
+                }
             var settings = RestorationTrainingConfig.FromJson(node.ToJsonString(), configPath ?? "command line");
             settings.Validate();
 

@@ -101,7 +101,7 @@ public sealed class LossComparison(LossComparisonOptions options)
             Crop = Options.Crop,
             Lr = Options.Lr,
             Seed = Options.Seed,
-            L1 = Options.L1,
+            Losses = new Dictionary<string, double> { ["l1"] = Options.L1 },
             Init = Options.Init is null ? null : Path.GetFullPath(Options.Init),
             SaveEvery = Options.SaveEvery,
             LogEvery = 1,
@@ -111,7 +111,7 @@ public sealed class LossComparison(LossComparisonOptions options)
         };
         if (Options.PretrainSteps > 0)
         {
-            var pretrain = new ComparisonRun("pretrain", basis with { Out = RunFolder("pretrain"), Steps = Options.PretrainSteps, L1 = 1 });
+            var pretrain = new ComparisonRun("pretrain", basis with { Out = RunFolder("pretrain"), Steps = Options.PretrainSteps, Losses = new Dictionary<string, double> { ["l1"] = 1 } });
             runs.Add(pretrain);
             basis = basis with { Init = Path.GetFullPath(pretrain.Weights) };
         }

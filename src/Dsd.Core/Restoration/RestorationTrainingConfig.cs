@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Dsd.Dissimilarity;
 using Dsd.Quality;
@@ -50,20 +51,29 @@ public sealed record RestorationTrainingConfig
     /// <summary>Largest global gradient norm; 0 turns clipping off.</summary>
     public double ClipGrad { get; init; }
 
-    public double L1 { get; init; } = 1;
-    public double Mse { get; init; }
-    public double Perceptual { get; init; }
+    /// <summary>
+    /// Weight of each loss term, keyed by its catalogue name (<see cref="MetricCatalog.Losses"/>: l1, mse, perceptual, dsd,
+    /// style, multi-scale-style, sliced-wasserstein, contextual); a loss left out weighs 0. Default: L1 alone.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> Losses
+    {
+        get => losses;
+        // Sorted by name, so that equal weights serialise (and compare) equal whatever order they were given in.
+        init => losses = new SortedDictionary<string, double>(value.ToDictionary(), StringComparer.Ordinal);
+    }
+
+    SortedDictionary<string, double> losses = new(StringComparer.Ordinal) { ["l1"] = 1 };
+
+    /// <summary>Two configs are equal when every setting is, the loss weights compared by content.</summary>
+    public bool Equals(RestorationTrainingConfig? other) => other is not null && ToJson() == other.ToJson();
+
+    public override int GetHashCode() => ToJson().GetHashCode(StringComparison.Ordinal);
 
     /// <summary>VGG tap of the perceptual loss; default conv5_4, or relu2_2 when the VGG weights stop earlier.</summary>
     public string? PerceptualLayer { get; init; }
 
-    public double Dsd { get; init; }
     public string DsdLayers { get; init; } = "relu2_1,relu2_2,relu3_1";
     public string DsdAlphas { get; init; } = "2";
-    public double Style { get; init; }
-    public double MultiScaleStyle { get; init; }
-    public double SlicedWasserstein { get; init; }
-    public double Contextual { get; init; }
 
     /// <summary>Initial weights (the two-stage recipe: the PSNR-stage checkpoint), ours or a reference state dict.</summary>
     public string? Init { get; init; }
@@ -132,42 +142,54 @@ public sealed record RestorationTrainingConfig
         PerceptualLayer = PerceptualLayer,
     };
 
-    /// <summary>The weight of each catalogue loss (<see cref="MetricCatalog.Losses"/>), read from the field named by its config key.</summary>
+    /// <summary>The weight of every catalogue loss (<see cref="MetricCatalog.Losses"/>), 0 for those <see cref="Losses"/> leaves out.</summary>
     public IReadOnlyList<(MetricEntry Loss, double Weight)> LossWeights() =>
-        MetricCatalog.Losses.Select(e => (e, (double)WeightFields[e.ConfigKey].GetValue(this)!)).ToList();
+        MetricCatalog.Losses.Select(e => (e, Losses.TryGetValue(e.Name, out var w) ? w : 0)).ToList();
 
     /// <summary>A copy with the catalogue loss <paramref name="name"/> at <paramref name="weight"/>.</summary>
     /// <exception cref="DsdException">Not a catalogue loss (Usage, with the names that are).</exception>
     public RestorationTrainingConfig WithLossWeight(string name, double weight)
     {
-        var entry = MetricCatalog.Losses.FirstOrDefault(e => e.Name == name)
-            ?? throw new DsdException(DsdErrorKind.Usage, $"unknown loss '{name}'" + NameSuggestions.Hint(name, MetricCatalog.Losses.Select(e => e.Name)));
-        var copy = this with { };
-        WeightFields[entry.ConfigKey].SetValue(copy, weight);
-        return copy;
+        var entry = LossEntry(name) ?? throw new DsdException(DsdErrorKind.Usage, $"unknown loss '{name}'" + NameSuggestions.Hint(name, MetricCatalog.Losses.Select(e => e.Name)));
+        return this with { Losses = new Dictionary<string, double>(Losses) { [entry.Name] = weight } };
     }
 
     /// <summary>The loss terms with a positive weight.</summary>
     public IReadOnlyList<(MetricEntry Loss, double Weight)> ActiveLosses() => LossWeights().Where(l => l.Weight > 0).ToList();
 
-    // Loss weights are the double fields named like catalogue losses (l1, mse, perceptual, dsd, style, …): a loss
-    // added to the catalogue without its field here fails at start-up, not silently.
-    static readonly Dictionary<string, System.Reflection.PropertyInfo> WeightFields = MetricCatalog.Losses.ToDictionary(
-        e => e.ConfigKey,
-        e => typeof(RestorationTrainingConfig).GetProperties().SingleOrDefault(p => p.PropertyType == typeof(double) && JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name) == e.ConfigKey)
-            ?? throw new InvalidOperationException($"RestorationTrainingConfig has no weight field for the loss '{e.Name}'"));
+    static MetricEntry? LossEntry(string name) => MetricCatalog.Losses.FirstOrDefault(e => e.Name == name);
 
     /// <summary>Parses a config; unknown keys are errors (a typo must not silently fall back to a default).</summary>
     public static RestorationTrainingConfig FromJson(string json, string source)
     {
         try
         {
-            return JsonSerializer.Deserialize<RestorationTrainingConfig>(json, Json) ?? throw new JsonException("null");
+            return Upgrade(JsonNode.Parse(json) as JsonObject ?? throw new JsonException("not an object")).Deserialize<RestorationTrainingConfig>(Json)
+                ?? throw new JsonException("null");
         }
         catch (JsonException e)
         {
             throw new DsdException(DsdErrorKind.InvalidInput, $"{source}: not a training config: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// Configs (and checkpoints) written before the loss map had one top-level field per loss (<c>"l1": 1, "dsd": 100</c>,
+    /// L1 at 1 unless given): those fields move into <c>losses</c>, so old files read as they always did.
+    /// </summary>
+    static JsonObject Upgrade(JsonObject node)
+    {
+        var legacy = MetricCatalog.Losses.Where(e => node.ContainsKey(e.ConfigKey)).ToList();
+        if (legacy.Count == 0) return node;
+        if (node.ContainsKey("losses")) throw new JsonException($"both 'losses' and the old per-loss field '{legacy[0].ConfigKey}' are given; keep 'losses'");
+        var losses = new JsonObject { ["l1"] = 1 };
+        foreach (var e in legacy)
+        {
+            losses[e.Name] = node[e.ConfigKey]?.DeepClone();
+            node.Remove(e.ConfigKey);
+        }
+        node["losses"] = losses;
+        return node;
     }
 
     /// <summary>Checks ranges and names; the message names the offending field.</summary>
@@ -192,9 +214,11 @@ public sealed record RestorationTrainingConfig
         Require(Ema is >= 0 and < 1, "ema: a decay in [0,1), 0 for none");
         Require(!(ZeroTail && Init is not null), "zero_tail applies to a fresh network; init already gives every weight");
         Require(ClipGrad >= 0, "clip_grad: 0 for none, else the largest gradient norm");
+        foreach (var name in Losses.Keys)
+            Require(LossEntry(name) is not null, $"losses: unknown loss '{name}'" + NameSuggestions.Hint(name, MetricCatalog.Losses.Select(e => e.Name)));
         var weights = LossWeights();
         Require(weights.All(w => w.Weight >= 0 && double.IsFinite(w.Weight)), "loss weights must be ≥ 0");
-        Require(weights.Any(w => w.Weight > 0), $"at least one loss weight must be positive ({string.Join(", ", weights.Select(w => w.Loss.ConfigKey))})");
+        Require(weights.Any(w => w.Weight > 0), $"at least one loss weight must be positive ({string.Join(", ", weights.Select(w => w.Loss.Name))})");
         DsdOptions.Parse(DsdLayers, DsdAlphas, "dsd_layers/dsd_alphas");
         if (PerceptualLayer is not null) Features.Vgg19Layers.IndexOf(PerceptualLayer);
         Require(ValEvery >= 1 && LogEvery >= 1 && Queue >= 1 && ValMax >= 0 && Samples >= 0 && SaveEvery >= 0, "val_every, log_every and queue must be positive");

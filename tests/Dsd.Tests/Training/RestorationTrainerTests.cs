@@ -21,8 +21,7 @@ public sealed class RestorationTrainerTests
         BatchSize = 2,
         Crop = 16,
         Lr = 1e-3,
-        L1 = 1,
-        Dsd = 10,
+        Losses = new Dictionary<string, double> { ["l1"] = 1, ["dsd"] = 10 },
         Ema = 0.9,
         ClipGrad = 1,
         LrStep = 3,
@@ -65,7 +64,7 @@ public sealed class RestorationTrainerTests
     public void ValidationWritesBestAndLastCheckpointsLogsAndSamples()
     {
         var dir = NewDir();
-        var config = Tiny(dir, 2) with { Dsd = 0, Ema = 0, Val = Data.Value, ValEvery = 1, Samples = 1 };
+        var config = Tiny(dir, 2).WithLossWeight("dsd", 0) with { Ema = 0, Val = Data.Value, ValEvery = 1, Samples = 1 };
         var trainer = new RestorationTrainer(config, GoldenSet.Random.VggWeights);
         trainer.Run();
 
@@ -88,7 +87,7 @@ public sealed class RestorationTrainerTests
     public void CheckpointsRecordTheirArchitectureBlocksAndScale()
     {
         var dir = NewDir();
-        new RestorationTrainer(Tiny(dir, 1) with { Dsd = 0, Ema = 0, Blocks = 2 }).Run();
+        new RestorationTrainer(Tiny(dir, 1).WithLossWeight("dsd", 0) with { Ema = 0, Blocks = 2 }).Run();
         var meta = SafeTensors.LoadMetadata(Path.Combine(dir, "last.safetensors"));
         Assert.Equal("xsrresnet", meta[RestorationNetworks.ArchitectureKey]);
         Assert.Equal("2", meta[RestorationNetworks.BlocksKey]);
@@ -103,7 +102,7 @@ public sealed class RestorationTrainerTests
     public void ZeroTailStartsTheNetworkAsItsSkipPath()
     {
         var dir = NewDir();
-        new RestorationTrainer(Tiny(dir, 1) with { Dsd = 0, Ema = 0, Lr = 1e-12, ZeroTail = true }).Run();
+        new RestorationTrainer(Tiny(dir, 1).WithLossWeight("dsd", 0) with { Ema = 0, Lr = 1e-12, ZeroTail = true }).Run();
         using var net = RestorationNetworks.Load(RestorationTask.SuperResolution, Path.Combine(dir, "last.json"));
         using var noGrad = no_grad();
         var x = rand(1, 3, 10, 12);
@@ -117,10 +116,10 @@ public sealed class RestorationTrainerTests
     public void InitLoadsTheFirstStageWeights()
     {
         var first = NewDir();
-        new RestorationTrainer(Tiny(first, 1) with { Dsd = 0, Ema = 0 }).Run();
+        new RestorationTrainer(Tiny(first, 1).WithLossWeight("dsd", 0) with { Ema = 0 }).Run();
         var second = NewDir();
         // lr so small the weights barely move: the second stage must start from the first stage's weights.
-        new RestorationTrainer(Tiny(second, 1) with { Dsd = 0, Ema = 0, Lr = 1e-12, Init = Path.Combine(first, "last.safetensors"), Seed = 9 }).Run();
+        new RestorationTrainer(Tiny(second, 1).WithLossWeight("dsd", 0) with { Ema = 0, Lr = 1e-12, Init = Path.Combine(first, "last.safetensors"), Seed = 9 }).Run();
         var a = SafeTensors.Load(Path.Combine(first, "last.safetensors"));
         var b = SafeTensors.Load(Path.Combine(second, "last.safetensors"));
         Assert.All(a, kv => Assert.True((kv.Value - b[kv.Key]).abs().max().item<float>() < 1e-6f, kv.Key));
