@@ -21,7 +21,9 @@ internal static class TrainCalibrationCommand
     public static Command Create()
     {
         var regressor = new Option<string>("--regressor") { Description = "The log-normal psi (safetensors) to calibrate", HelpName = "PATH", Required = true };
-        var data = new Option<string>("--data") { Description = "Folders of natural photos, comma-separated (not the images you will evaluate on)", HelpName = "DIR[,DIR…]", Required = true };
+        // --train as in dsd train sr and dsd train regressor; --data is its old name (hidden, for one version).
+        var data = new Option<string?>("--train") { Description = "Folders of natural photos, comma-separated (not the images you will evaluate on); required", HelpName = "DIR[,DIR…]" };
+        var oldData = CommonOptions.OldName(data, "--data");
         var alpha = new Option<int>("--alpha") { Description = "α psi was trained for", DefaultValueFactory = _ => 4 };
         var groups = new Option<int>("--groups") { Description = "Clean crops (of psi's tile side), each with a weak and a strong copy of blur, noise, JPEG and resampling", DefaultValueFactory = _ => 300, HelpName = "N" };
         var heldOut = new Option<double>("--held-out") { Description = "Fraction of the groups kept out of the fit to measure it", DefaultValueFactory = _ => 0.2, HelpName = "F" };
@@ -46,7 +48,7 @@ internal static class TrainCalibrationCommand
         var command = new Command("calibration",
             "Learn the calibrated noref-dsd form for a log-normal psi from synthetic distortions of natural photos (a ranking loss, no human labels)")
         {
-            regressor, data, alpha, groups, heldOut, seed, quadratic, cache, output, strict, device, VggWeightsOption.Create(),
+            regressor, data, oldData, alpha, groups, heldOut, seed, quadratic, cache, output, strict, device, VggWeightsOption.Create(),
         };
         command.SetAction(parse => CliRunner.Run(() =>
         {
@@ -63,7 +65,8 @@ internal static class TrainCalibrationCommand
             var options = new MetricOptions { Device = dev, RegressorPath = psiPath, NoReferenceAlpha = parse.GetValue(alpha), NoReferenceForm = NoReferenceForm.ZScore };
             var metric = NoReferenceDsd.Create(options, vgg);
             List<string>? unreadable = parse.GetValue(strict) ? null : [];
-            using var images = TrainingImages.Load(CommonOptions.ParseList(parse.GetValue(data)!), metric.Tile, failed: unreadable);
+            var folders = CommonOptions.GetRenamed(parse, data, oldData) ?? throw new DsdException(DsdErrorKind.Usage, "--train: required (the folders of natural photos)");
+            using var images = TrainingImages.Load(CommonOptions.ParseList(folders), metric.Tile, failed: unreadable);
             var key = JsonSerializer.Serialize(new
             {
                 psi = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(psiPath))),

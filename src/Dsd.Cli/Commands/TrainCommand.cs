@@ -68,7 +68,7 @@ internal static class TrainCommand
     static Command Task(RestorationTask task, string description)
     {
         var config = new Option<string?>("--config") { Description = "Training config (JSON, snake_case fields as the flags below)", HelpName = "FILE" };
-        var resume = new Option<string?>("--resume") { Description = "Continue exactly from a 'last' checkpoint (its .json); its config is the base", HelpName = "CKPT" };
+        var resume = new Option<string?>("--resume") { Description = "Continue exactly from a 'last' checkpoint (its .json, or the run folder); its config is the base", HelpName = "CKPT" };
         var strict = CommonOptions.Strict("train on the others");
         var command = new Command(task.Name, description) { config, resume, strict, VggWeightsOption.Create() };
         var fields = new List<(PropertyInfo Property, string Key, Option<string?> Option)>();
@@ -100,6 +100,8 @@ internal static class TrainCommand
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var resumePath = parse.GetValue(resume);
+            // A run folder stands for its "last" checkpoint, as in dsd train regressor --resume DIR.
+            if (resumePath is not null && Directory.Exists(resumePath)) resumePath = Path.Combine(resumePath, "last.json");
             var configPath = parse.GetValue(config);
             JsonObject node;
             if (configPath is not null)

@@ -16,7 +16,7 @@ internal static class TrainRegressorCommand
     /// <summary>Every option of the command, defined once.</summary>
     sealed class RegressorOptions
     {
-        public readonly Option<string?> Data = new("--data") { Description = "Folders of natural training images, comma-separated (required unless --resume)", HelpName = "DIR[,DIR…]" };
+        public readonly Option<string?> Data = new("--train") { Description = "Folders of natural training images, comma-separated (required unless --resume)", HelpName = "DIR[,DIR…]" };
         public readonly Option<int> Alpha = new("--alpha") { Description = "Downscale factor α psi is trained for", DefaultValueFactory = _ => 4 };
         public readonly Option<string> Target = new("--target")
         {
@@ -34,7 +34,7 @@ internal static class TrainRegressorCommand
         public readonly Option<string> Out = new("--out") { Description = "Run folder: last.json (+ its state file), psi.safetensors, psi_ema.safetensors, log.csv, snapshots/step-N.safetensors", DefaultValueFactory = _ => "runs/psi", HelpName = "DIR" };
         public readonly Option<string?> Resume = new("--resume")
         {
-            Description = "Continue the run in DIR (or --out when DIR is left out) exactly (model, Adam, schedule, step, random streams) with its stored settings",
+            Description = "Continue the run in DIR (or --out when DIR is left out; or DIR/last.json) exactly (model, Adam, schedule, step, random streams) with its stored settings",
             HelpName = "DIR",
             Arity = ArgumentArity.ZeroOrOne,
         };
@@ -43,7 +43,7 @@ internal static class TrainRegressorCommand
         public readonly Option<long> Seed = new("--seed") { Description = "Seed of the initial weights, crops, flips and noise", DefaultValueFactory = _ => 0 };
         public readonly Option<double> Ema = new("--ema") { Description = "Keep an exponential moving average of the weights with this decay (e.g. 0.999); 0 = off", DefaultValueFactory = _ => 0 };
         public readonly Option<int> Bank = new("--bank") { Description = "Precompute targets once for N fixed crops (0 = fresh crops and targets at every step)", DefaultValueFactory = _ => 0, HelpName = "N" };
-        public readonly Option<long?> EvalEvery = new("--eval-every") { Description = "Steps between log rows with validation (default one epoch)", HelpName = "N" };
+        public readonly Option<long?> EvalEvery = new("--val-every") { Description = "Steps between log rows with validation (default one epoch)", HelpName = "N" };
         public readonly Option<long> SaveEvery = new("--save-every") { Description = "Steps between checkpoints and weight snapshots (one is always written at the end)", DefaultValueFactory = _ => 500, HelpName = "N" };
         public readonly Option<bool> Strict = CommonOptions.Strict("train on the others");
         public readonly Option<string> Device = CommonOptions.Device();
@@ -65,6 +65,8 @@ internal static class TrainRegressorCommand
             Bank.Within(0, 50_000);
         }
         public readonly Option<double> OldGamma;
+        public readonly Option<string?> OldData;
+        public readonly Option<long?> OldEvalEvery;
 
         public RegressorOptions()
         {
@@ -72,13 +74,16 @@ internal static class TrainRegressorCommand
             Target.AcceptOnlyFromAmong("norm", "log-normal");
             OldBatch = CommonOptions.OldName(BatchSize, "--batch");
             OldGamma = CommonOptions.OldName(LrGamma, "--gamma");
+            // The same words as dsd train sr|deblur; the old ones stay hidden for one version.
+            OldData = CommonOptions.OldName(Data, "--data");
+            OldEvalEvery = CommonOptions.OldName(EvalEvery, "--eval-every");
             Bound();
         }
 
         /// <summary>The options a checkpoint stores (ignored, with a warning, when resuming).</summary>
-        public Option[] Stored => [Data, Alpha, Target, Crop, BatchSize, Epochs, Lr, LrGamma, LrStep, Val, ValCrops, Seed, Ema, Bank, EvalEvery, SaveEvery, OldBatch, OldGamma];
+        public Option[] Stored => [Data, Alpha, Target, Crop, BatchSize, Epochs, Lr, LrGamma, LrStep, Val, ValCrops, Seed, Ema, Bank, EvalEvery, SaveEvery, OldBatch, OldGamma, OldData, OldEvalEvery];
 
-        public IEnumerable<Option> All => [.. Stored[..^2], Steps, Out, Resume, Strict, Device, VggWeights, OldBatch, OldGamma];
+        public IEnumerable<Option> All => [.. Stored[..^4], Steps, Out, Resume, Strict, Device, VggWeights, OldBatch, OldGamma, OldData, OldEvalEvery];
     }
 
     public static Command Create()
@@ -122,9 +127,12 @@ internal static class TrainRegressorCommand
         {
             var given = o.Stored.Where(option => parse.GetResult(option) is { Implicit: false }).Select(option => option.Name).ToList();
             if (given.Count > 0) CliRunner.Warn($"--resume takes its settings from the checkpoint; ignoring {string.Join(", ", given)}");
-            return (parse.GetValue(o.Resume) ?? parse.GetValue(o.Out)!, null);
+            var folder = parse.GetValue(o.Resume) ?? parse.GetValue(o.Out)!;
+            // The manifest stands for its run folder, as in dsd train sr --resume DIR/last.json.
+            if (File.Exists(folder) && folder.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) folder = Path.GetDirectoryName(Path.GetFullPath(folder))!;
+            return (folder, null);
         }
-        var data = parse.GetValue(o.Data) ?? throw new DsdException(DsdErrorKind.Usage, "--data: required (the folders of training images)");
+        var data = CommonOptions.GetRenamed(parse, o.Data, o.OldData) ?? throw new DsdException(DsdErrorKind.Usage, "--train: required (the folders of training images)");
         var config = new RegressorTrainingConfig
         {
             Data = CommonOptions.ParseList(data),
@@ -142,7 +150,7 @@ internal static class TrainRegressorCommand
             Ema = parse.GetValue(o.Ema),
             Bank = parse.GetValue(o.Bank),
             ValidationCrops = parse.GetValue(o.ValCrops),
-            EvalEvery = parse.GetValue(o.EvalEvery),
+            EvalEvery = CommonOptions.GetRenamed(parse, o.EvalEvery, o.OldEvalEvery),
             SaveEvery = parse.GetValue(o.SaveEvery),
         };
         config.Validate();

@@ -97,9 +97,9 @@ public sealed record RegressorTrainingConfig
         if (!(Ema >= 0 && Ema < 1)) Fail("ema", "must be in [0, 1)");
         if (Bank < 0 || Bank > MaxBank) Fail("bank", $"must be 0 (on the fly) or a count up to {MaxBank}, got {Bank}");
         if (ValidationCrops < 1 || ValidationCrops > MaxValidationCrops) Fail("val-crops", $"must be between 1 and {MaxValidationCrops}, got {ValidationCrops}");
-        if (EvalEvery is < 1) Fail("eval-every", "must be positive");
+        if (EvalEvery is < 1) Fail("val-every", "must be positive");
         if (SaveEvery < 1) Fail("save-every", "must be positive");
-        if (Data.Count == 0) Fail("data", "at least one folder is required");
+        if (Data.Count == 0) Fail("train", "at least one folder is required");
     }
 
     static void Fail(string name, string what) => throw new DsdException(DsdErrorKind.Usage, $"--{name}: {what}");

@@ -20,7 +20,7 @@ public class TrainCalibrationCommandTests
         var psi = Path.Combine(f.Out, RegressorCheckpoint.WeightsFileName);
         var zscores = Path.Combine(f.Root, "z.json");
         string[] Args(string output, params string[] extra) =>
-            ["train", "calibration", "--regressor", psi, "--data", f.Data, "--alpha", "2", "--groups", "5", "--zscores", zscores,
+            ["train", "calibration", "--regressor", psi, "--train", f.Data, "--alpha", "2", "--groups", "5", "--zscores", zscores,
              "--out", output, "--vgg-weights", CliHarness.GoldenWeights, .. extra];
 
         var quadratic = Path.Combine(f.Root, "psi-quadratic.safetensors");

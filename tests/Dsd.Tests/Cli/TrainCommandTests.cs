@@ -12,7 +12,7 @@ public class TrainCommandTests
     {
         using var f = new TrainingFixture();
         string[] common = ["--out", f.Out, "--vgg-weights", CliHarness.GoldenWeights];
-        var (code, _, err) = CliHarness.Run(["train", "regressor", "--data", f.Data, "--val", f.Validation, "--crop", "8", "--batch", "4",
+        var (code, _, err) = CliHarness.Run(["train", "regressor", "--train", f.Data, "--val", f.Validation, "--crop", "8", "--batch", "4",
             "--steps", "2", "--lr-step", "10", "--ema", "0.9", "--seed", "1", .. common]);
         Assert.True(code == 0, err);
         Assert.True(File.Exists(Path.Combine(f.Out, RegressorCheckpoint.AverageFileName)));
@@ -25,12 +25,26 @@ public class TrainCommandTests
         Assert.Equal(3, RegressorCheckpoint.ReadManifest(f.Out).Counters.Step);
     }
 
+    [Theory]
+    [InlineData("sr")]
+    [InlineData("deblur")]
+    [InlineData("regressor")]
+    public void TrainCommandsShareTheirWordsAndKeepTheOldOnesHidden(string command)
+    {
+        var (code, stdout, _) = CliHarness.Run("train", command, "--help");
+        Assert.Equal(0, code);
+        foreach (var word in new[] { "--train ", "--val ", "--val-every ", "--save-every ", "--out ", "--resume ", "--seed ", "--batch-size ", "--steps " })
+            Assert.Contains(word, stdout);
+        foreach (var old in new[] { "--data ", "--eval-every ", "--batch ", "--gamma " })
+            Assert.DoesNotContain(old, stdout);
+    }
+
     [Fact]
     public void MissingDataIsAUsageError()
     {
         var (code, _, err) = CliHarness.Run("train", "regressor", "--vgg-weights", CliHarness.GoldenWeights, "--out", Path.GetTempPath());
         Assert.Equal(1, code);
-        Assert.Contains("--data", err);
+        Assert.Contains("--train", err);
     }
 
     [Fact]

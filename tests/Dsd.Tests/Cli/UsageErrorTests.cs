@@ -46,8 +46,8 @@ public sealed class UsageErrorTests
         { "minimize --image R --steps 500,2000000000", "steps: at most 1000 steps to save, each at most 10000000" },
         { "train sr --train R --out o --batch-size 100000", "batch_size at most 1024" },
         { "train sr --train R --out o --crop 4096 --batch-size 16", "batch_size × crop² at most 16777216 pixels (got 16 × 4096²)" },
-        { "train regressor --data R --bank 2000000000", "--bank must be between 0 and 50000, got 2000000000" },
-        { "train calibration --regressor R --data R --out o --groups 0", "--groups must be between 1 and 100000, got 0" },
+        { "train regressor --train R --bank 2000000000", "--bank must be between 0 and 50000, got 2000000000" },
+        { "train calibration --regressor R --train R --out o --groups 0", "--groups must be between 1 and 100000, got 0" },
         { "compare-losses --train R --val R --batch-size 5000", "--batch-size must be between 1 and 1024, got 5000" },
         { "report a.json --html r.html --pairs 1000000", "--pairs must be between 0 and 100, got 1000000" },
     };

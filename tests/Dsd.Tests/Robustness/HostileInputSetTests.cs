@@ -153,7 +153,7 @@ public sealed class HostileInputSetTests(ITestOutputHelper output) : IDisposable
         for (var i = 0; i < 3; i++) SpecialFiles.Png(Path.Combine(data, $"p{i}.png"), 48, 48, i);
         SpecialFiles.Fifo(Path.Combine(data, "a.png"));
         var run = P("special", "run");
-        Case("special", "fifo: train regressor data", ["train", "regressor", "--data", data, "--crop", "8", "--batch-size", "4", "--steps", "1",
+        Case("special", "fifo: train regressor data", ["train", "regressor", "--train", data, "--crop", "8", "--batch-size", "4", "--steps", "1",
             "--vgg-weights", CliHarness.GoldenWeights, "--out", run], [], code => code == 2 && File.Exists(Path.Combine(run, RegressorCheckpoint.WeightsFileName)), child: true);
     }
 
