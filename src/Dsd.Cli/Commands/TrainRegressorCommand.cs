@@ -161,13 +161,18 @@ internal static class TrainRegressorCommand
     {
         if (Console.IsErrorRedirected)
         {
-            // Logs and nohup: a line now and then instead of a bar.
+            // Logs and nohup: a line per log row while training (as dsd train sr prints), now and then while preparing.
             var last = DateTime.MinValue;
             return run(p =>
             {
+                if (p.Phase == "train")
+                {
+                    if (p.Logged) CliRunner.Info(FormattableString.Invariant($"step {p.Done}/{p.Total}  loss {p.Loss:G5}  lr {p.LearningRate:G3}  {p.SecondsPerStep:F3} s/step"));
+                    return;
+                }
                 if (p.Done != p.Total && DateTime.UtcNow - last < TimeSpan.FromSeconds(30)) return;
                 last = DateTime.UtcNow;
-                CliRunner.Info($"{p.Phase} {p.Done}/{p.Total}" + (p.Loss is { } l ? $" loss {l:E3}" : ""));
+                CliRunner.Info($"{p.Phase} {p.Done}/{p.Total}");
             });
         }
         TrainingResult? summary = null;
