@@ -16,6 +16,7 @@ internal static class TrainRegressorCommand
     /// <summary>Every option of the command, defined once.</summary>
     sealed class RegressorOptions
     {
+        public readonly Option<string?> Config = new("--config") { Description = "Training config (JSON, snake_case fields as the flags: batch_size ↔ --batch-size); flags typed override it", HelpName = "FILE" };
         public readonly Option<string?> Data = new("--train") { Description = "Folders of natural training images, comma-separated (required unless --resume)", HelpName = "DIR[,DIR…]" };
         public readonly Option<int> Alpha = new("--alpha") { Description = "Downscale factor α psi is trained for", DefaultValueFactory = _ => 4 };
         public readonly Option<string> Target = new("--target")
@@ -81,7 +82,7 @@ internal static class TrainRegressorCommand
         }
 
         /// <summary>The options a checkpoint stores (ignored, with a warning, when resuming).</summary>
-        public Option[] Stored => [Data, Alpha, Target, Crop, BatchSize, Epochs, Lr, LrGamma, LrStep, Val, ValCrops, Seed, Ema, Bank, EvalEvery, SaveEvery, OldBatch, OldGamma, OldData, OldEvalEvery];
+        public Option[] Stored => [Config, Data, Alpha, Target, Crop, BatchSize, Epochs, Lr, LrGamma, LrStep, Val, ValCrops, Seed, Ema, Bank, EvalEvery, SaveEvery, OldBatch, OldGamma, OldData, OldEvalEvery];
 
         public IEnumerable<Option> All => [.. Stored[..^4], Steps, Out, Resume, Strict, Device, VggWeights, OldBatch, OldGamma, OldData, OldEvalEvery];
     }
@@ -132,27 +133,43 @@ internal static class TrainRegressorCommand
             if (File.Exists(folder) && folder.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) folder = Path.GetDirectoryName(Path.GetFullPath(folder))!;
             return (folder, null);
         }
-        var data = CommonOptions.GetRenamed(parse, o.Data, o.OldData) ?? throw new DsdException(DsdErrorKind.Usage, "--train: required (the folders of training images)");
+        // As dsd train sr: a config file (snake_case keys named like the flags) is the base, the flags typed override it.
+        var file = parse.GetValue(o.Config);
+        RegressorTrainingConfig? basis = null;
+        if (file is not null)
+        {
+            if (!File.Exists(file)) throw new DsdException(DsdErrorKind.InvalidInput, $"{file}: config file not found");
+            Serialization.InputFile.RequireRegular(file, DsdErrorKind.InvalidInput);
+            basis = RegressorTrainingConfig.FromJson(File.ReadAllText(file), file);
+        }
+        T Pick<T>(Option<T> option, Func<RegressorTrainingConfig, T> fromFile, Option<T>? old = null)
+        {
+            if (parse.GetResult(option) is { Implicit: false } || basis is null && old is null) return parse.GetValue(option)!;
+            if (old is not null && parse.GetResult(old) is not null) return parse.GetValue(old)!;
+            return basis is null ? parse.GetValue(option)! : fromFile(basis);
+        }
+        IReadOnlyList<string> Folders(string? list) => list is null ? [] : CommonOptions.ParseList(list);
         var config = new RegressorTrainingConfig
         {
-            Data = CommonOptions.ParseList(data),
-            Validation = parse.GetValue(o.Val) is { } v ? CommonOptions.ParseList(v) : [],
-            Alpha = parse.GetValue(o.Alpha),
-            Target = parse.GetValue(o.Target) == "log-normal" ? RegressorTarget.LogNormal : RegressorTarget.Norm,
-            Crop = parse.GetValue(o.Crop),
-            BatchSize = CommonOptions.GetRenamed(parse, o.BatchSize, o.OldBatch),
-            Steps = parse.GetValue(o.Steps),
-            Epochs = parse.GetValue(o.Epochs),
-            Lr = parse.GetValue(o.Lr),
-            LrGamma = CommonOptions.GetRenamed(parse, o.LrGamma, o.OldGamma),
-            LrStep = parse.GetValue(o.LrStep),
-            Seed = parse.GetValue(o.Seed),
-            Ema = parse.GetValue(o.Ema),
-            Bank = parse.GetValue(o.Bank),
-            ValidationCrops = parse.GetValue(o.ValCrops),
-            EvalEvery = CommonOptions.GetRenamed(parse, o.EvalEvery, o.OldEvalEvery),
-            SaveEvery = parse.GetValue(o.SaveEvery),
+            Train = Folders(Pick(o.Data, c => c.Train.Count == 0 ? null : string.Join(',', c.Train), o.OldData)),
+            Val = Folders(Pick(o.Val, c => c.Val.Count == 0 ? null : string.Join(',', c.Val))),
+            Alpha = Pick(o.Alpha, c => (int)c.Alpha),
+            Target = Pick(o.Target, c => c.Target == RegressorTarget.LogNormal ? "log-normal" : "norm") == "log-normal" ? RegressorTarget.LogNormal : RegressorTarget.Norm,
+            Crop = Pick(o.Crop, c => c.Crop),
+            BatchSize = Pick(o.BatchSize, c => c.BatchSize, o.OldBatch),
+            Steps = Pick(o.Steps, c => c.Steps),
+            Epochs = Pick(o.Epochs, c => c.Epochs),
+            Lr = Pick(o.Lr, c => c.Lr),
+            LrGamma = Pick(o.LrGamma, c => c.LrGamma, o.OldGamma),
+            LrStep = Pick(o.LrStep, c => c.LrStep),
+            Seed = Pick(o.Seed, c => c.Seed),
+            Ema = Pick(o.Ema, c => c.Ema),
+            Bank = Pick(o.Bank, c => c.Bank),
+            ValCrops = Pick(o.ValCrops, c => c.ValCrops),
+            ValEvery = Pick(o.EvalEvery, c => c.ValEvery, o.OldEvalEvery),
+            SaveEvery = Pick(o.SaveEvery, c => c.SaveEvery),
         };
+        if (config.Train.Count == 0) throw new DsdException(DsdErrorKind.Usage, "--train: required (the folders of training images)");
         config.Validate();
         return (parse.GetValue(o.Out)!, config);
     }

@@ -72,7 +72,7 @@ public static class RegressorCheckpoint
         if (!File.Exists(path)) throw new DsdException(DsdErrorKind.InvalidInput, $"{path}: no checkpoint to resume from");
         var json = TrainingCheckpoint.ReadManifest(path, Format, steps: null);
         RegressorTrainingConfig config;
-        try { config = json["config"].Deserialize<RegressorTrainingConfig>() ?? throw new JsonException("config is null"); }
+        try { config = json["config"].Deserialize<RegressorTrainingConfig>(TrainingConfigJson.Options) ?? throw new JsonException("config is null"); }
         catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
         {
             throw new DsdException(DsdErrorKind.Weights, $"{path}: not a psi training checkpoint ({e.Message})");

@@ -40,16 +40,16 @@ internal sealed class RegressorHead : TrainingHead
         Folder = folder;
         this.device = device;
         var side = (int)(config.Crop * config.Alpha);
-        images = TrainingImages.Load(config.Data, side, failed: unreadable);
+        images = TrainingImages.Load(config.Train, side, failed: unreadable);
         bank = config.Bank > 0
             ? CachedBank(Path.Combine(folder, "bank.safetensors"), images, vgg, config, config.Bank, config.Seed, SplitMix64.Purpose.BankCrop, "bank", progress, cancel)
             : null;
         source = bank is null ? new OnTheFlySamples(images, vgg, config.Alpha, config.Crop, config.Seed) : new BankSamples(bank, config.Seed);
-        validationImages = config.Validation.Count > 0 ? TrainingImages.Load(config.Validation, side, failed: unreadable) : null;
+        validationImages = config.Val.Count > 0 ? TrainingImages.Load(config.Val, side, failed: unreadable) : null;
         // Validation crops do not depend on the training seed, so runs with different seeds are compared on the same crops.
         validation = validationImages is null ? null
             : CachedBank(Path.Combine(folder, "validation.safetensors"), validationImages, vgg, config,
-                validationImages.Count * config.ValidationCrops, 0, SplitMix64.Purpose.ValidationCrop, "validation", progress, cancel);
+                validationImages.Count * config.ValCrops, 0, SplitMix64.Purpose.ValidationCrop, "validation", progress, cancel);
         this.config = config.Resolve(source.Count);
 
         // A private generator: the global one is shared with anything else running in the process.
@@ -89,7 +89,7 @@ internal sealed class RegressorHead : TrainingHead
         average is null ? [] : named.Zip(Distinct(average), (m, a) => (m.Name, m.Tensor, a.Tensor)).ToList();
 
     // A log row (with validation) every eval_every steps; no separate evaluation.
-    public override long LogEvery => config.EvalEvery!.Value;
+    public override long LogEvery => config.ValEvery!.Value;
     public override long EvalEvery => 0;
     public override long SaveEvery => config.SaveEvery;
     public override (string File, IReadOnlyList<string> Columns) Log => (RegressorLog.FileName, RegressorLog.Columns);
@@ -158,7 +158,7 @@ internal sealed class RegressorHead : TrainingHead
         ["format"] = Format,
         ["step"] = step,
         ["state"] = null,
-        ["config"] = JsonSerializer.SerializeToNode(config),
+        ["config"] = JsonSerializer.SerializeToNode(config, TrainingConfigJson.Options),
         ["counters"] = JsonSerializer.SerializeToNode(State),
     };
 

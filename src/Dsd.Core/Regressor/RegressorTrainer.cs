@@ -51,7 +51,7 @@ public sealed class RegressorTrainer(RegressorTrainingConfig config, string fold
         {
             RegressorCheckpoint.RequireNone(folder);
             // Absolute folders in the checkpoint: a resume may run from any working directory.
-            config = config with { Data = config.Data.Select(Path.GetFullPath).ToList(), Validation = config.Validation.Select(Path.GetFullPath).ToList() };
+            config = config with { Train = config.Train.Select(Path.GetFullPath).ToList(), Val = config.Val.Select(Path.GetFullPath).ToList() };
         }
         Directory.CreateDirectory(folder);
         using var head = new RegressorHead(config, folder, resume, vgg, device, Progress, cancel, Unreadable);

@@ -8,10 +8,10 @@ namespace Dsd.Regressor;
 public sealed record RegressorTrainingConfig
 {
     /// <summary>Folders of natural training images (all supported files in each, sorted by name).</summary>
-    public required IReadOnlyList<string> Data { get; init; }
+    public IReadOnlyList<string> Train { get; init; } = [];
 
     /// <summary>Held-out folders for validation RMSE (never the test sets); empty for none.</summary>
-    public IReadOnlyList<string> Validation { get; init; } = [];
+    public IReadOnlyList<string> Val { get; init; } = [];
 
     /// <summary>What psi predicts: the norms by MSE (the paper's) or a log-normal per layer by Gaussian NLL.</summary>
     [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<Networks.RegressorTarget>))]
@@ -32,8 +32,7 @@ public sealed record RegressorTrainingConfig
     /// <summary>The most validation crops per image.</summary>
     public const int MaxValidationCrops = 1000;
 
-    /// <summary>Crops per step (stored as "Batch" in checkpoints written before the option names were unified).</summary>
-    [System.Text.Json.Serialization.JsonPropertyName("Batch")]
+    /// <summary>Crops per step.</summary>
     public int BatchSize { get; init; } = 16;
 
     /// <summary>Total optimiser steps; when null, <see cref="Epochs"/> × items per epoch / batch.</summary>
@@ -42,11 +41,9 @@ public sealed record RegressorTrainingConfig
     /// <summary>Epochs (passes over the images, or over the bank); used when <see cref="Steps"/> is null.</summary>
     public double? Epochs { get; init; }
 
-    [System.Text.Json.Serialization.JsonPropertyName("LearningRate")]
     public double Lr { get; init; } = 2e-4;
 
     /// <summary>Learning-rate factor at each decay.</summary>
-    [System.Text.Json.Serialization.JsonPropertyName("Gamma")]
     public double LrGamma { get; init; } = 0.5;
 
     /// <summary>Steps between decays; when null, 40% of the total (the reference decays at epoch 800 of 2000).</summary>
@@ -61,10 +58,10 @@ public sealed record RegressorTrainingConfig
     public int Bank { get; init; }
 
     /// <summary>Fixed validation crops per validation image.</summary>
-    public int ValidationCrops { get; init; } = 4;
+    public int ValCrops { get; init; } = 4;
 
     /// <summary>Steps between log rows (with validation); when null, one epoch.</summary>
-    public long? EvalEvery { get; init; }
+    public long? ValEvery { get; init; }
 
     /// <summary>Steps between checkpoints (one is always written at the end).</summary>
     public long SaveEvery { get; init; } = 500;
@@ -78,7 +75,7 @@ public sealed record RegressorTrainingConfig
         {
             Steps = Math.Max(1, steps),
             LrStep = LrStep ?? Math.Max(1, (long)Math.Round(0.4 * Math.Max(1, steps))),
-            EvalEvery = EvalEvery ?? perEpoch,
+            ValEvery = ValEvery ?? perEpoch,
         };
     }
 
@@ -96,11 +93,16 @@ public sealed record RegressorTrainingConfig
         if (LrStep is < 1) Fail("lr-step", "must be positive");
         if (!(Ema >= 0 && Ema < 1)) Fail("ema", "must be in [0, 1)");
         if (Bank < 0 || Bank > MaxBank) Fail("bank", $"must be 0 (on the fly) or a count up to {MaxBank}, got {Bank}");
-        if (ValidationCrops < 1 || ValidationCrops > MaxValidationCrops) Fail("val-crops", $"must be between 1 and {MaxValidationCrops}, got {ValidationCrops}");
-        if (EvalEvery is < 1) Fail("val-every", "must be positive");
+        if (ValCrops < 1 || ValCrops > MaxValidationCrops) Fail("val-crops", $"must be between 1 and {MaxValidationCrops}, got {ValCrops}");
+        if (ValEvery is < 1) Fail("val-every", "must be positive");
         if (SaveEvery < 1) Fail("save-every", "must be positive");
-        if (Data.Count == 0) Fail("train", "at least one folder is required");
+        if (Train.Count == 0) Fail("train", "at least one folder is required");
     }
+
+    /// <summary>A config file (<see cref="TrainingConfigJson"/>: snake_case keys named like the flags).</summary>
+    public static RegressorTrainingConfig FromJson(string json, string source) => TrainingConfigJson.Read<RegressorTrainingConfig>(json, source);
+
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, TrainingConfigJson.Options);
 
     static void Fail(string name, string what) => throw new DsdException(DsdErrorKind.Usage, $"--{name}: {what}");
 }

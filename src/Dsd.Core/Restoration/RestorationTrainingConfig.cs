@@ -107,12 +107,7 @@ public sealed record RestorationTrainingConfig
 
     public string Device { get; init; } = "cpu";
 
-    public static JsonSerializerOptions Json { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
+    public static JsonSerializerOptions Json => TrainingConfigJson.Options;
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

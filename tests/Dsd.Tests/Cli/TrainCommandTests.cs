@@ -40,6 +40,25 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void TrainRegressorTakesAConfigFileThatTypedFlagsOverride()
+    {
+        using var f = new TrainingFixture();
+        var config = Path.Combine(f.Root, "psi.json");
+        // The same snake_case keys as dsd train sr's config files and as the checkpoint manifest records.
+        File.WriteAllText(config, $$"""{ "train": [{{System.Text.Json.JsonSerializer.Serialize(f.Data)}}], "crop": 8, "batch_size": 4, "steps": 3, "lr_step": 10, "seed": 5, "ema": 0.5 }""");
+        var (code, _, err) = CliHarness.Run("train", "regressor", "--config", config, "--steps", "2", "--out", f.Out, "--vgg-weights", CliHarness.GoldenWeights);
+        Assert.True(code == 0, err);
+        var stored = RegressorCheckpoint.ReadManifest(f.Out).Config;
+        Assert.Equal((2L, 8, 4, 5L, 0.5), (stored.Steps!.Value, stored.Crop, stored.BatchSize, stored.Seed, stored.Ema));
+
+        File.WriteAllText(config, """{ "train": ["x"], "batch": 4 }""");
+        (code, _, err) = CliHarness.Run("train", "regressor", "--config", config, "--out", Path.Combine(f.Root, "other"), "--vgg-weights", CliHarness.GoldenWeights);
+        Assert.Equal(2, code);
+        Assert.Contains("psi.json", err);
+        Assert.Contains("batch", err);
+    }
+
+    [Fact]
     public void MissingDataIsAUsageError()
     {
         var (code, _, err) = CliHarness.Run("train", "regressor", "--vgg-weights", CliHarness.GoldenWeights, "--out", Path.GetTempPath());

@@ -34,7 +34,7 @@ public class TrainInterruptTests
         {
             if (e.Data is null) return;
             lock (stderr) stderr.AppendLine(e.Data);
-            if (e.Data.Contains("train ", StringComparison.Ordinal)) training.TrySetResult();
+            if (e.Data.Contains("step ", StringComparison.Ordinal)) training.TrySetResult();
         };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();

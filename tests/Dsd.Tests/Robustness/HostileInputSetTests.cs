@@ -306,13 +306,13 @@ public sealed class HostileInputSetTests(ITestOutputHelper output) : IDisposable
         var pristine = File.ReadAllBytes(RegressorCheckpoint.ManifestPath(f.Out));
         var stateFields = new[] { "Step", "TargetSum", "TargetCount", "IntervalLoss", "IntervalSteps", "IntervalSquaredError", "IntervalConstantSquaredError", "IntervalSamples" };
         string?[] stateValues = ["-5", "4611686018427387904", "\"x\"", "[1,2,3]", "null", "1e300", "{}", null];
-        var configFields = new[] { "Batch", "Alpha", "Crop", "Steps", "Lr", "Ema", "Bank", "SaveEvery" };
+        var configFields = new[] { "batch_size", "alpha", "crop", "steps", "lr", "ema", "bank", "save_every" };
         string?[] configValues = ["0", "-1", "100000000", "\"x\"", "null", null];
         foreach (var (key, fieldNames, values) in new[] { ("counters", stateFields, stateValues), ("config", configFields, configValues) })
             foreach (var field in fieldNames)
                 foreach (var value in values)
                 {
-                    if (field == "Steps" && value == "100000000") continue; // valid: it would train for days
+                    if (field == "steps" && value == "100000000") continue; // valid: it would train for days
                     File.WriteAllBytes(RegressorCheckpoint.ManifestPath(f.Out), pristine);
                     PsiRuns.EditManifest(f.Out, key, field, value);
                     Case("checkpoint", $"psi {key}.{field} = {value ?? "(removed)"}",

@@ -18,7 +18,7 @@ public sealed class CheckpointFieldTests
     public static TheoryData<string, string, string> RegressorEdits => new()
     {
         { "counters", "TargetSum", "[1,2,3]" }, { "counters", "Step", "-5" }, { "counters", "Step", "4611686018427387904" },
-        { "counters", "IntervalSquaredError", "[1,2,3,4,5]" }, { "counters", "TargetCount", "-1" }, { "config", "Batch", "100000000" },
+        { "counters", "IntervalSquaredError", "[1,2,3,4,5]" }, { "counters", "TargetCount", "-1" }, { "config", "batch_size", "100000000" },
     };
 
     [Theory]
@@ -31,7 +31,7 @@ public sealed class CheckpointFieldTests
         var (code, _, err) = CliHarness.Run("train", "regressor", "--resume", "--out", f.Out, "--vgg-weights", CliHarness.GoldenWeights);
         Assert.True(code == 3, $"exit {code}: {err}");
         Assert.Contains(RegressorCheckpoint.ManifestPath(f.Out), err);
-        Assert.Contains(field == "Batch" ? "batch-size" : field, err);
+        Assert.Contains(field == "batch_size" ? "batch-size" : field, err);
     }
 
     [Fact]

@@ -104,7 +104,7 @@ public class RegressorTrainerTests
     {
         using var f = new TrainingFixture(images: 2);
         // 8 bank crops, all in every batch: a fixed set psi can memorise.
-        var config = f.Config(60) with { Bank = 8, BatchSize = 8, Lr = 1e-3, LrStep = 1000, Validation = [], EvalEvery = 60, SaveEvery = 60 };
+        var config = f.Config(60) with { Bank = 8, BatchSize = 8, Lr = 1e-3, LrStep = 1000, Val = [], ValEvery = 60, SaveEvery = 60 };
         var losses = new List<double>();
         PsiRuns.Start(config, f.Out, f.Vgg, CPU, p => { if (p.Loss is { } l) losses.Add(l); });
 

@@ -30,8 +30,8 @@ internal sealed class TrainingFixture : IDisposable
     /// <summary>α = 4, 8×8 psi inputs from 32×32 crops, batch 4: seconds per run on the CPU.</summary>
     public RegressorTrainingConfig Config(long steps) => new()
     {
-        Data = [Data],
-        Validation = [Validation],
+        Train = [Data],
+        Val = [Validation],
         Alpha = 4,
         Crop = 8,
         BatchSize = 4,
@@ -39,8 +39,8 @@ internal sealed class TrainingFixture : IDisposable
         LrStep = 3,
         Seed = 7,
         Ema = 0.9,
-        ValidationCrops = 2,
-        EvalEvery = 2,
+        ValCrops = 2,
+        ValEvery = 2,
         SaveEvery = 2,
     };
 
