@@ -17,6 +17,7 @@ using Dsd.Features;
 using Dsd.Imaging;
 using Dsd.Networks;
 using Dsd.Quality;
+using Dsd.Scoring;
 using Dsd.Weights;
 using TorchSharp;
 using static TorchSharp.torch;

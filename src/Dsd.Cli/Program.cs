@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Dsd.Cli.Commands;
 using Dsd.Cli;
 
 // A background thread's exception would otherwise end the process with a stack trace.

@@ -4,7 +4,9 @@ using Dsd.Cli.Pictures;
 using Dsd.Experiments;
 using Dsd.Features;
 using Dsd.Networks;
+using Dsd.NoReference;
 using Dsd.Quality;
+using Dsd.Weights;
 using Spectre.Console;
 
 namespace Dsd.Cli.Commands;

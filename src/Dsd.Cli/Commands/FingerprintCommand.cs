@@ -4,6 +4,7 @@ using Dsd.Dissimilarity;
 using Dsd.Features;
 using Dsd.Imaging;
 using Dsd.Serialization;
+using Dsd.Weights;
 using Spectre.Console;
 using static TorchSharp.torch;
 

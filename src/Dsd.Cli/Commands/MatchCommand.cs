@@ -5,6 +5,7 @@ using Dsd.Dissimilarity;
 using Dsd.Experiments;
 using Dsd.Features;
 using Dsd.Imaging;
+using Dsd.Weights;
 using Spectre.Console;
 using static TorchSharp.torch;
 

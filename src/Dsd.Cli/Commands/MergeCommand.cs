@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dsd.Quality;
+using Dsd.Scoring;
 
 namespace Dsd.Cli.Commands;
 

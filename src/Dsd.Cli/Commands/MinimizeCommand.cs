@@ -6,7 +6,9 @@ using Dsd.Experiments;
 using Dsd.Features;
 using Dsd.Imaging;
 using Dsd.Networks;
+using Dsd.NoReference;
 using Dsd.Quality;
+using Dsd.Weights;
 using Spectre.Console;
 using static TorchSharp.torch;
 

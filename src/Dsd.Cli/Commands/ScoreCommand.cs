@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Runtime.ExceptionServices;
 using Dsd.Dissimilarity;
+using Dsd.NoReference;
 using Dsd.Quality;
+using Dsd.Scoring;
 using Dsd.Weights;
 
 namespace Dsd.Cli.Commands;
@@ -140,7 +142,7 @@ internal static class ScoreCommand
             NoReferenceTile = parse.GetValue(o.NorefTile),
             NoReferenceForm = parse.GetValue(o.NorefForm) is { } form ? NoReferenceForms.Parse(form) : null,
         };
-        if (options.PerceptualLayer is { } layer) Features.Vgg19Layers.IndexOf(layer);
+        if (options.PerceptualLayer is { } layer) Vgg19Layers.IndexOf(layer);
         var output = parse.GetValue(o.Out);
         var format = OutputFormat(parse, o, output);
         if (format == "html" && output is null) throw new DsdException(DsdErrorKind.Usage, "--format html: the report is a file, give it with --out FILE.html");

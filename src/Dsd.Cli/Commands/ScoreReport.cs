@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Dsd.Quality;
+using Dsd.Scoring;
 using Spectre.Console;
 
 namespace Dsd.Cli.Commands;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Dsd.Features;
 using Dsd.Networks;
+using Dsd.NoReference;
 using Dsd.Quality;
 using Dsd.Training.Regressor;
 using Spectre.Console;

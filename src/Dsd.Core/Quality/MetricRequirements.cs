@@ -1,4 +1,4 @@
-using Dsd.Features;
+using Dsd.NoReference;
 using Dsd.Weights;
 
 namespace Dsd.Quality;

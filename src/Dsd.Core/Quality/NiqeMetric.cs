@@ -1,3 +1,5 @@
+using Dsd.NoReference;
+
 using static TorchSharp.torch;
 
 namespace Dsd.Quality;

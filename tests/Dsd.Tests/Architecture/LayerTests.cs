@@ -1,6 +1,7 @@
 using System.Reflection;
 using Xunit;
 using Xunit.Abstractions;
+using Dsd.Cli.Commands;
 
 namespace Dsd.Tests.Architecture;
 
@@ -24,8 +25,8 @@ public class LayerTests(ITestOutputHelper output)
         "Dsd.Dissimilarity",
         "Dsd.Distances",
         "Dsd.Networks",
-        "Dsd.Quality",
         "Dsd.NoReference",
+        "Dsd.Quality",
         "Dsd.Scoring",
         "Dsd.Restoration",
         "Dsd.Experiments",
@@ -48,7 +49,7 @@ public class LayerTests(ITestOutputHelper output)
         ("Dsd.Experiments", "Dsd.Training.Restoration"), // ComparisonLosses → RestorationTrainingConfig
     ];
 
-    static readonly Assembly[] Assemblies = [typeof(DsdException).Assembly, typeof(global::Dsd.Cli.DsdCommandLine).Assembly];
+    static readonly Assembly[] Assemblies = [typeof(DsdException).Assembly, typeof(global::Dsd.Cli.Commands.DsdCommandLine).Assembly];
 
     /// <summary>namespace → the namespaces of ours it refers to, with one example type pair each.</summary>
     public static SortedDictionary<string, SortedDictionary<string, string>> NamespaceGraph()
@@ -139,7 +140,7 @@ public class LayerTests(ITestOutputHelper output)
             {
                 var folder = name.TrimEnd('/');
                 if (indent == 1) { parent = folder == "(root)" ? null : folder; order.Add(folder == "(root)" ? "Dsd" : $"Dsd.{folder}"); }
-                else if (indent > 1 && parent is not null) order.Add($"Dsd.{parent}.{folder}");
+                else if (indent is > 1 and < 5 && parent is not null) order.Add($"Dsd.{parent}.{folder}");
             }
             else if (indent == 1 && name.StartsWith("Dsd.", StringComparison.Ordinal)) order.Add(name);
         }

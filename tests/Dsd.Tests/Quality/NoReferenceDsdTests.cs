@@ -1,6 +1,7 @@
 using Dsd.Dissimilarity;
 using Dsd.Features;
 using Dsd.Networks;
+using Dsd.NoReference;
 using Dsd.Quality;
 using Xunit;
 using static TorchSharp.torch;

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Dsd.Cli;
 using Dsd.Imaging;
 using Dsd.Quality;
+using Dsd.Scoring;
 using SkiaSharp;
 using Xunit;
 using Xunit.Abstractions;

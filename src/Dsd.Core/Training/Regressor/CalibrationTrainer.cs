@@ -1,4 +1,5 @@
 using Dsd.Imaging;
+using Dsd.NoReference;
 using Dsd.Quality;
 using static TorchSharp.torch;
 

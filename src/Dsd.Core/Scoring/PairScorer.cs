@@ -1,7 +1,8 @@
 using Dsd.Imaging;
+using Dsd.Quality;
 using static TorchSharp.torch;
 
-namespace Dsd.Quality;
+namespace Dsd.Scoring;
 
 /// <summary>
 /// Random-crop scoring: <see cref="Count"/> windows of <see cref="Size"/>² per pair, averaged; up to

@@ -1,7 +1,8 @@
 using Dsd.Quality;
+using Dsd.Scoring;
 using Xunit;
 
-namespace Dsd.Tests.Quality;
+namespace Dsd.Tests.Scoring;
 
 public class ScoringPartsTests
 {

@@ -5,7 +5,7 @@ using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
-namespace Dsd.Tests.Quality;
+namespace Dsd.Tests.NoReference;
 
 /// <summary>
 /// NIQE and BRISQUE against ../shared/golden/nr-anchors/values.json (copied to TestData/nr-anchors): independent

@@ -1,4 +1,4 @@
-namespace Dsd.Quality;
+namespace Dsd.NoReference;
 
 /// <summary>
 /// Euler's Γ for positive arguments (Lanczos approximation, g = 7, nine terms: relative error about 1e-15), which the

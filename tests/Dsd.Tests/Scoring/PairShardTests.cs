@@ -1,7 +1,8 @@
 using Dsd.Quality;
+using Dsd.Scoring;
 using Xunit;
 
-namespace Dsd.Tests.Quality;
+namespace Dsd.Tests.Scoring;
 
 /// <summary>The shard partition: a fixed hash of the distorted file name, independent of order, folder and machine.</summary>
 public class PairShardTests

@@ -1,4 +1,4 @@
-namespace Dsd.Quality;
+namespace Dsd.NoReference;
 
 /// <summary>
 /// psi weights that ship with the toolkit (trained by us, see README), copied beside the assemblies as

@@ -1,6 +1,6 @@
 using Dsd.Serialization;
 
-namespace Dsd.Quality;
+namespace Dsd.NoReference;
 
 /// <summary>
 /// NIQE's model of pristine images (Mittal, Soundararajan, Bovik 2013): the mean <see cref="Mean"/> and covariance

@@ -1,4 +1,4 @@
-namespace Dsd.Quality;
+namespace Dsd.NoReference;
 
 /// <summary>
 /// How the no-reference DSD turns psi's prediction and the measured norms into one number (docs/method.md §3). All

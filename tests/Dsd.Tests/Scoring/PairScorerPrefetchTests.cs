@@ -1,9 +1,10 @@
 using Dsd.Imaging;
 using Dsd.Quality;
+using Dsd.Scoring;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Dsd.Tests.Quality;
+namespace Dsd.Tests.Scoring;
 
 /// <summary>Decoding ahead changes nothing in the results: same scores, same error rows, in any call pattern.</summary>
 public sealed class PairScorerPrefetchTests : IDisposable

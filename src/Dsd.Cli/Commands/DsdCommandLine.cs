@@ -2,10 +2,9 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using System.Globalization;
-using Dsd.Cli.Commands;
 using Dsd.Imaging;
 
-namespace Dsd.Cli;
+namespace Dsd.Cli.Commands;
 
 /// <summary>
 /// The root command: every subcommand plus the options that apply to all of them (<c>--max-pixels</c>,

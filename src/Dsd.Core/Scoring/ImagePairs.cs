@@ -1,6 +1,6 @@
 using Dsd.Imaging;
 
-namespace Dsd.Quality;
+namespace Dsd.Scoring;
 
 /// <summary>One distorted image and its reference (null for no-reference scoring).</summary>
 public sealed record ImagePair(string Distorted, string? Reference);

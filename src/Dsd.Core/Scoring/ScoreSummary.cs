@@ -1,4 +1,4 @@
-namespace Dsd.Quality;
+namespace Dsd.Scoring;
 
 /// <summary>
 /// Mean, sample standard deviation and median of one metric over the scored pairs with a finite score; ±∞ (PSNR of

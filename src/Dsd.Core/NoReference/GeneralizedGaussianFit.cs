@@ -1,4 +1,4 @@
-namespace Dsd.Quality;
+namespace Dsd.NoReference;
 
 /// <summary>
 /// Moment-matching fits of the asymmetric generalized Gaussian (AGGD) that NIQE and BRISQUE describe MSCN

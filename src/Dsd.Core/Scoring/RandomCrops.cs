@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Dsd.Quality;
+namespace Dsd.Scoring;
 
 /// <summary>
 /// K random N×N windows at the same positions in the distorted and reference images, as the reference evaluator's

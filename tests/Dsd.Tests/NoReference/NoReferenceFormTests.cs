@@ -1,11 +1,12 @@
 using Dsd.Features;
 using Dsd.Networks;
+using Dsd.NoReference;
 using Dsd.Quality;
 using Dsd.Serialization;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Dsd.Tests.Quality;
+namespace Dsd.Tests.NoReference;
 
 /// <summary>docs/method.md §3: the forms of the no-reference score, from psi's prediction and the measured norms.</summary>
 public class NoReferenceFormTests

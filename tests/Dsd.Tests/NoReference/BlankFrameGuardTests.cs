@@ -1,9 +1,10 @@
 using Dsd.Imaging;
+using Dsd.NoReference;
 using Dsd.Quality;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Dsd.Tests.Quality;
+namespace Dsd.Tests.NoReference;
 
 /// <summary>docs/method.md §3, "Blank frames": blank and nearly blank images must not look more natural than photos.</summary>
 public class BlankFrameGuardTests

@@ -1,8 +1,8 @@
-namespace Dsd.Features;
+namespace Dsd.Weights;
 
 /// <summary>
 /// Names of torchvision's <c>vgg19().features</c> modules (indices 0..36), as docs/method.md §1 lists them; the convolutions'
-/// shapes are in <see cref="Weights.Vgg19Layout"/>.
+/// shapes are in <see cref="Vgg19Layout"/>.
 /// </summary>
 public static class Vgg19Layers
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Dsd.Quality;
+namespace Dsd.Scoring;
 
 /// <summary>
 /// Shard K of N (K = 0 … N−1) of a scoring run: the pairs whose distorted file name hashes to K modulo N. The hash is

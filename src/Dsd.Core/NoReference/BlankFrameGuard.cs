@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Dsd.Quality;
+namespace Dsd.NoReference;
 
 /// <summary>
 /// Keeps blank and nearly blank frames from looking natural (docs/method.md §3, "Blank frames"). psi predicts what the

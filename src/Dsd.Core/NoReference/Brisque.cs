@@ -1,6 +1,6 @@
 using Dsd.Imaging;
 
-namespace Dsd.Quality;
+namespace Dsd.NoReference;
 
 /// <summary>
 /// BRISQUE, the Blind/Referenceless Image Spatial Quality Evaluator (Mittal, Moorthy, Bovik, "No-reference image quality

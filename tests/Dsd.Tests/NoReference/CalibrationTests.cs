@@ -4,7 +4,7 @@ using Dsd.Quality;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Dsd.Tests.Quality;
+namespace Dsd.Tests.NoReference;
 
 /// <summary>
 /// PSNR and SSIM on the five TID2013 pairs of IQA-PyTorch's ResultsCalibra (../shared, not committed) against the

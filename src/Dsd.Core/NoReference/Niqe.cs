@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using Dsd.Imaging;
 
-namespace Dsd.Quality;
+namespace Dsd.NoReference;
 
 /// <summary>
 /// NIQE, the Natural Image Quality Evaluator (Mittal, Soundararajan, Bovik, "Making a completely blind image quality

@@ -1,12 +1,13 @@
 using System.IO.Compression;
 using System.Text.Json;
 using Dsd.Imaging;
+using Dsd.NoReference;
 using Dsd.Quality;
 using Dsd.Serialization;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Dsd.Tests.Quality;
+namespace Dsd.Tests.NoReference;
 
 /// <summary>
 /// NIQE and BRISQUE on images made here: their parts against closed forms and OpenCV 4.6's own numbers

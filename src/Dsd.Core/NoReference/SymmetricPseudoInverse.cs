@@ -1,4 +1,4 @@
-namespace Dsd.Quality;
+namespace Dsd.NoReference;
 
 /// <summary>
 /// The quadratic form dᵀ A⁺ d with A⁺ the Moore–Penrose pseudo-inverse of a symmetric matrix, as numpy's

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Dsd.Quality;
+namespace Dsd.NoReference;
 
 /// <summary>
 /// BRISQUE's regressor as OpenCV's quality module ships it (<c>brisque_model_live.yml</c>, <c>brisque_range_live.yml</c>,

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Dsd.Quality;
+namespace Dsd.Scoring;
 
 /// <summary>
 /// A merged score document and what was wrong with the shards: <see cref="Problems"/> all of them (duplicated pairs and

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using static TorchSharp.torch;
 
-namespace Dsd.Quality;
+namespace Dsd.NoReference;
 
 /// <summary>
 /// The learned part of the calibrated no-reference form: score = w · φ(z), where z_l = (log ‖DSD_l‖₁ − μ_l) / σ_l are
