@@ -58,10 +58,9 @@ public class CrashResumeTests
 
     static Dictionary<string, TorchSharp.torch.Tensor> Weights(string dir) => SafeTensors.Load(Path.Combine(dir, "last.safetensors"));
 
-    [Fact]
+    [PosixSignalFact]
     public void SigkillAtEveryWriteAndAtRandomMomentsStillEndsExactly()
     {
-        if (OperatingSystem.IsWindows()) return;
         var data = TrainingDataTests.HrFolder(count: 2, h: 40, w: 40);
         var straight = Directory.CreateTempSubdirectory("dsd-crash-straight-").FullName;
         Assert.Equal(0, Dsd(straight, data, resume: false).Code);
@@ -93,10 +92,9 @@ public class CrashResumeTests
     /// bit for bit. (An earlier build diverged in about one of seven such sequences: number → Scalar temporaries in the
     /// optimiser could be finalised during the native call; Adam now holds its Scalars for the whole update.)
     /// </summary>
-    [Fact]
+    [PosixSignalFact]
     public void SigtermDuringEveryStepAndResumeEndsExactly()
     {
-        if (OperatingSystem.IsWindows()) return;
         var data = TrainingDataTests.HrFolder(count: 2, h: 40, w: 40);
         var straight = Directory.CreateTempSubdirectory("dsd-term-straight-").FullName;
         Assert.Equal(0, Dsd(straight, data, resume: false).Code);
