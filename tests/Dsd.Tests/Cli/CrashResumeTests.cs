@@ -7,7 +7,7 @@ namespace Dsd.Tests.Cli;
 
 /// <summary>
 /// A kill -9 at any moment never costs a training run its exactness: the real executable is killed (SIGKILL) just
-/// before each file write of the first saves becomes visible (DSD_TEST_KILL_AT_WRITE) and at random moments, then
+/// before each file write of the first saves becomes visible (tests/Dsd.TestHost --kill-at-write) and at random moments, then
 /// resumed from whatever is on disk; every run must end with weights bitwise equal to an uninterrupted run's.
 /// </summary>
 public class CrashResumeTests
@@ -16,16 +16,13 @@ public class CrashResumeTests
 
     static (int Code, string Err) Dsd(string outDir, string data, bool resume, int killAtWrite = 0, int killAfterMs = 0, int termAtStep = 0)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dsd.dll"));
         string[] args = resume
             ? ["train", "sr", "--resume", Path.Combine(outDir, "last.json")]
             : ["train", "sr", "--train", data, "--out", outDir, "--steps", $"{Steps}", "--blocks", "1", "--batch-size", "2", "--crop", "8",
                "--ema", "0.5", "--lr-step", "2", "--save-every", "1", "--log-every", "1", "--seed", "3"];
-        foreach (var a in args) start.ArgumentList.Add(a);
+        var start = DsdProcess.TestHost(killAtWrite, args);
         start.Environment["OMP_NUM_THREADS"] = "1"; // bitwise equality needs the same thread count in every process
         start.Environment["MKL_NUM_THREADS"] = "1";
-        if (killAtWrite > 0) start.Environment["DSD_TEST_KILL_AT_WRITE"] = $"{killAtWrite}";
         using var process = Process.Start(start)!;
         var err = new System.Text.StringBuilder();
         var terminated = false;
