@@ -38,11 +38,11 @@ internal static class ScoreCommand
                     + (shard is null ? "" : $"; shard {shard.Index}/{shard.Count} scores {selected.Count} of them"));
             using var weights = ResolveWeights(request);
             var options = request.Options with { VggWeights = weights };
-            var metrics = request.Metrics.Select(e => MetricCatalog.Create(e, options)).ToList();
+            var metrics = request.Metrics.Select(e => CatalogMetric.Create(e, options)).ToList();
             var (results, stoppedBy) = Run(plan.Pairs, selected, metrics, options.Device, request);
             var settings = Settings(request, options, weights);
             if (shard is not null) settings["shard"] = ShardOption.Describe(shard, selected.Take(results.Count), plan.Pairs.Count);
-            Render(request, new ScoreReport(metrics, results, settings), weights);
+            Render(request, new ScoreReport(request.Metrics, results, settings), weights);
             if (stoppedBy is not null)
             {
                 CliRunner.Info($"the {results.Count} pair{(results.Count == 1 ? "" : "s")} scored before the failure below were written");
@@ -172,7 +172,7 @@ internal static class ScoreCommand
     /// weights or internal error) is returned with the rows scored so far, so that they are written before it is raised.
     /// </summary>
     static (List<PairResult> Results, ExceptionDispatchInfo? StoppedBy) Run(IReadOnlyList<ImagePair> pairs, IReadOnlyList<int> selected,
-        IReadOnlyList<IQualityMetric> metrics, TorchSharp.torch.Device device, ScoreRequest request)
+        IReadOnlyList<CatalogMetric> metrics, TorchSharp.torch.Device device, ScoreRequest request)
     {
         using var scorer = new PairScorer(metrics, device, request.Crops);
         // The next pair is decoded on another thread while the current one computes.

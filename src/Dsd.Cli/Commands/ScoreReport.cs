@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Dsd.Cli.Commands;
 
 /// <summary>Formats scoring results as JSON, CSV or console tables; no numerics beyond the summary statistics.</summary>
-internal sealed class ScoreReport(IReadOnlyList<IQualityMetric> metrics, IReadOnlyList<PairResult> results, IReadOnlyDictionary<string, object?> settings)
+internal sealed class ScoreReport(IReadOnlyList<MetricEntry> metrics, IReadOnlyList<PairResult> results, IReadOnlyDictionary<string, object?> settings)
 {
     static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 

@@ -140,12 +140,6 @@ public sealed class NoReferenceDsd : IQualityMetric
         return Enumerable.Range(0, count).Select(i => (int)Math.Round((double)i * (length - tile) / (count - 1))).ToArray();
     }
 
-    public string Name => "noref-dsd";
-
-    public bool LowerIsBetter => true;
-
-    public bool NeedsReference => false;
-
     /// <summary>
     /// Prediction, measurement and per-layer gaps for a batch [B,3,H,W] in [0,1] (moved to the extractor's device). psi sees the
     /// same strided bicubic x↓α as the fingerprint. Differentiable when called with gradients enabled.

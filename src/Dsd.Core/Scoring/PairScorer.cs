@@ -19,7 +19,7 @@ public sealed record PairResult(ImagePair Pair, IReadOnlyDictionary<string, doub
 /// of the pairs (<see cref="Prefetch"/>), the next pair's files are decoded on another thread while the current
 /// pair computes: at most one pair ahead, so memory stays that of two pairs.
 /// </summary>
-public sealed class PairScorer(IReadOnlyList<IQualityMetric> metrics, Device device, CropSettings? crops = null) : IDisposable
+public sealed class PairScorer(IReadOnlyList<CatalogMetric> metrics, Device device, CropSettings? crops = null) : IDisposable
 {
     string? referencePath;
     Tensor? reference;
@@ -49,7 +49,7 @@ public sealed class PairScorer(IReadOnlyList<IQualityMetric> metrics, Device dev
                     $"{pair.Distorted}: size {dist.shape[3]}×{dist.shape[2]} differs from reference {pair.Reference} {reference.shape[3]}×{reference.shape[2]}");
             var scores = new Dictionary<string, double>();
             foreach (var metric in metrics)
-                scores[metric.Name] = ScoreOne(metric, dist, reference, pair, index);
+                scores[metric.Entry.Name] = ScoreOne(metric.Metric, dist, reference, pair, index);
             return new PairResult(pair, scores, null);
         }
         catch (DsdException e) when (e.Kind is DsdErrorKind.InvalidInput or DsdErrorKind.Numerical)
@@ -165,6 +165,6 @@ public sealed class PairScorer(IReadOnlyList<IQualityMetric> metrics, Device dev
     {
         DropAhead();
         reference?.Dispose();
-        foreach (var m in metrics) (m as IDisposable)?.Dispose();
+        foreach (var m in metrics) (m.Metric as IDisposable)?.Dispose();
     }
 }

@@ -125,7 +125,7 @@ public class LayerTests(ITestOutputHelper output)
     /// <summary>The folders of the "Layers" block of docs/architecture.md, as namespaces, in order.</summary>
     static List<string> DocumentedOrder()
     {
-        var doc = File.ReadAllLines(Path.Combine(RepositoryRoot(), "docs", "architecture.md"));
+        var doc = File.ReadAllLines(Path.Combine(TestPaths.RepositoryRoot, "docs", "architecture.md"));
         var start = Array.FindIndex(doc, l => l == "## Layers");
         var block = doc.Skip(start).SkipWhile(l => l != "```text").Skip(1).TakeWhile(l => l != "```");
         var order = new List<string>();
@@ -145,12 +145,5 @@ public class LayerTests(ITestOutputHelper output)
             else if (indent == 1 && name.StartsWith("Dsd.", StringComparison.Ordinal)) order.Add(name);
         }
         return order;
-    }
-
-    static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Dsd.slnx"))) return dir.FullName;
-        throw new DirectoryNotFoundException("no Dsd.slnx above the test binary");
     }
 }

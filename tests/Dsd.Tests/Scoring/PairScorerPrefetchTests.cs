@@ -34,7 +34,7 @@ public sealed class PairScorerPrefetchTests : IDisposable
 
     static List<PairResult> ScoreAll(IReadOnlyList<ImagePair> pairs, bool prefetch, IEnumerable<int> order)
     {
-        using var scorer = new PairScorer([new PsnrMetric(onY: true, 0), new SsimMetric("y", 0)], CPU);
+        using var scorer = new PairScorer([CatalogMetric.Create(MetricCatalog.Metric("psnr-y"), new MetricOptions()), CatalogMetric.Create(MetricCatalog.Metric("ssim"), new MetricOptions())], CPU);
         var list = order.ToList();
         if (prefetch) scorer.Prefetch(list.Select(i => pairs[i]));
         return list.Select(i => scorer.Score(pairs[i], i)).ToList();
