@@ -40,7 +40,7 @@ internal static class FingerprintCommand
         };
         var format = new Option<string>("--format") { Description = "Output on stdout: table or json", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
-        var strict = new Option<bool>("--strict") { Description = "With a folder: stop at the first image that cannot be fingerprinted" };
+        var strict = CommonOptions.Strict("image", "fingerprinted", "fingerprint the others");
         var device = CommonOptions.Device();
 
         var command = new Command("fingerprint", "Compute the DSD fingerprint DSD_α^l(x) = G(φ_l(x)) − G(φ_l(x↓α)) of an image (or each image of a folder) and print mean |DSD| per layer")

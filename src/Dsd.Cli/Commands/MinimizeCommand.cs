@@ -126,10 +126,10 @@ internal static class MinimizeCommand
         return image.narrow(2, (h - sh) / 2, sh).narrow(3, (w - sw) / 2, sw).contiguous();
     }
 
-    /// <summary>The shipped psi for α (2 or 4) when present: noref-dsd of the saved images is then reported.</summary>
+    /// <summary>The shipped psi for α (one of NoReferenceRegressor.Alphas) when present: noref-dsd of the saved images is then reported.</summary>
     static NoReferenceDsd? NoReference(Vgg19Features vgg, double alpha, Device device)
     {
-        if (alpha is not (2 or 4) || ShippedRegressors.PathFor(alpha) is null) return null;
+        if (!NoReferenceRegressor.IsTrainedFor(alpha) || ShippedRegressors.PathFor(alpha) is null) return null;
         return NoReferenceDsd.Create(new MetricOptions { Device = device, NoReferenceAlpha = alpha }, vgg);
     }
 

@@ -61,7 +61,7 @@ internal static class RestoreCommand
         Bound(tile, 1, 65_536);
         Bound(overlap, 0, 4_096);
         Bound(blocks, 1, RestorationNetworks.MaxBlocks);
-        var strict = new Option<bool>("--strict") { Description = "Stop at the first image that cannot be restored (default: report it, restore the others, exit 2)" };
+        var strict = CommonOptions.Strict("image", "restored", "restore the others");
         var device = CommonOptions.Device();
         var description = (task == RestorationTask.SuperResolution
             ? "Upscale images ×4 with xSRResNet"

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.ExceptionServices;
 using Dsd.Dissimilarity;
+using Dsd.Networks;
 using Dsd.NoReference;
 using Dsd.Quality;
 using Dsd.Scoring;
@@ -88,7 +89,7 @@ internal static class ScoreCommand
                 + "Default: calibrated for the shipped psi (the best on the selection set, docs/method.md §3), paper for a psi that predicts norms only",
             HelpName = "FORM",
         };
-        public readonly Option<bool> Strict = new("--strict") { Description = "Stop at the first pair that cannot be scored" };
+        public readonly Option<bool> Strict = CommonOptions.Strict("pair", "scored", "score the others");
         public readonly Option<string> Device = CommonOptions.Device();
         public readonly Option<string> VggWeights = VggWeightsOption.Create();
         public readonly Option<string> MaxMemory = MemoryOption.Create();
@@ -100,7 +101,7 @@ internal static class ScoreCommand
         {
             Format.AcceptOnlyFromAmong("table", "csv", "json", "html");
             SsimChannels.AcceptOnlyFromAmong("y", "rgb", "gray");
-            Alpha.AcceptOnlyFromAmong("2", "4");
+            Alpha.AcceptOnlyFromAmong(NoReferenceRegressor.AlphaNames);
             NorefForm.AcceptOnlyFromAmong([.. NoReferenceForms.Names]);
             OldBatch = CommonOptions.OldName(BatchSize, "--batch");
             OldLayers = CommonOptions.OldName(Layers, "--dsd-layers");

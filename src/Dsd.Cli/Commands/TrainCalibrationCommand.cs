@@ -41,7 +41,7 @@ internal static class TrainCalibrationCommand
         };
         var strict = CommonOptions.Strict("calibrate on the others");
         var device = CommonOptions.Device();
-        alpha.AcceptOnlyFromAmong("2", "4");
+        alpha.AcceptOnlyFromAmong(NoReferenceRegressor.AlphaNames);
         var command = new Command("calibration",
             "Learn the calibrated noref-dsd form for a log-normal psi from synthetic distortions of natural photos (a ranking loss, no human labels)")
         {

@@ -40,8 +40,8 @@ public sealed class NoReferenceDsd : IQualityMetric
         var lacking = NoReferenceRegressor.Layers.Except(vgg.Taps).ToList();
         if (lacking.Count > 0)
             throw new ArgumentException($"the VGG extractor lacks taps {string.Join(", ", lacking)}", nameof(vgg));
-        if (alpha is not (2 or 4))
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "psi is trained for α = 2 or 4");
+        if (!NoReferenceRegressor.IsTrainedFor(alpha))
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"psi is trained for α = {string.Join(" or ", NoReferenceRegressor.Alphas)}");
         Regressor = psi;
         Vgg = vgg;
         Alpha = alpha;
