@@ -8,6 +8,7 @@ using Dsd.Imaging;
 using Dsd.Networks;
 using Dsd.NoReference;
 using Dsd.Quality;
+using Dsd.Serialization;
 using Dsd.Weights;
 using Spectre.Console;
 using static TorchSharp.torch;
@@ -140,7 +141,7 @@ internal static class MinimizeCommand
             .AddColumn(new TableColumn("‖DSD‖₁").RightAligned()).AddColumn(new TableColumn("PSNR-Y to start (dB)").RightAligned())
             .AddColumn(new TableColumn("RMSE to start").RightAligned());
         if (noReference is not null) table.AddColumn(new TableColumn($"noref-dsd α={noReference.Alpha:G3} ↓").RightAligned());
-        static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : CsvTable.Format(v); // "inf" as in every output
+        static string F(double v, string format) => Csv.Number(v, format);
         using var csv = new CsvTable(Path.Combine(outDir, "summary.csv"), "step", "file", "dsd_norm", "psnr_y_to_start", "rmse_to_start", "noref_dsd");
         foreach (var (step, image) in saved)
         {

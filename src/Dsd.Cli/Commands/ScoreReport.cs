@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Dsd.Quality;
 using Dsd.Scoring;
+using Dsd.Serialization;
 using Spectre.Console;
 
 namespace Dsd.Cli.Commands;
@@ -37,17 +38,18 @@ internal sealed class ScoreReport(IReadOnlyList<MetricEntry> metrics, IReadOnlyL
 
     public string ToCsv()
     {
-        var sb = new StringBuilder();
-        sb.AppendLine(string.Join(",", new[] { "ref", "dist" }.Concat(metrics.Select(m => m.Name)).Append("error")));
+        var sb = new StringBuilder(CsvHeader(metrics.Select(m => m.Name)));
         foreach (var r in results)
-        {
-            var cells = new List<string> { Csv(r.Pair.Reference ?? ""), Csv(r.Pair.Distorted) };
-            cells.AddRange(metrics.Select(m => r.Scores.TryGetValue(m.Name, out var v) ? ScoreSummary.Format(v) : ""));
-            cells.Add(Csv(r.Error ?? ""));
-            sb.AppendLine(string.Join(",", cells));
-        }
+            sb.Append(CsvRow(r.Pair.Reference, r.Pair.Distorted, metrics.Select(m => r.Scores.TryGetValue(m.Name, out var v) ? v : (double?)null), r.Error));
         return sb.ToString();
     }
+
+    /// <summary>The header of a score CSV (<c>dsd score</c>, <c>dsd merge</c>).</summary>
+    internal static string CsvHeader(IEnumerable<string> metricNames) => Csv.Line(["ref", "dist", .. metricNames, "error"]);
+
+    /// <summary>One row of a score CSV: a missing score (an error row) is an empty cell; scores round-trip as in the JSON.</summary>
+    internal static string CsvRow(string? reference, string distorted, IEnumerable<double?> scores, string? error) =>
+        Csv.Line([Csv.Quote(reference ?? ""), Csv.Quote(distorted), .. scores.Select(v => v is { } x ? Csv.Number(x) : ""), Csv.Quote(error ?? "")]);
 
     public void WriteTables(IAnsiConsole console)
     {
@@ -69,6 +71,4 @@ internal sealed class ScoreReport(IReadOnlyList<MetricEntry> metrics, IReadOnlyL
     }
 
     static string Number(double v) => double.IsNaN(v) ? "–" : ScoreSummary.Format(v, "G6");
-
-    internal static string Csv(string s) => CsvTable.Quote(s);
 }
