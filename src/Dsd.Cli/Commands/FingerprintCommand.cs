@@ -71,7 +71,7 @@ internal static class FingerprintCommand
             using var mode = inference_mode();
             var results = new List<Dictionary<string, object?>>();
             var failed = 0;
-            ItemProgress.Run(files.Count, advance =>
+            ProgressBar.Items(files.Count, advance =>
             {
                 foreach (var (file, target) in files.Zip(targets))
                 {

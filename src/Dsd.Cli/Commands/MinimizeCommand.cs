@@ -78,7 +78,7 @@ internal static class MinimizeCommand
         try
         {
             using (var csv = new CsvTable(Path.Combine(outDir, "steps.csv"), "step", "dsd_norm", "rmse_to_start", "psnr_y_to_start"))
-                result = StepProgress.Run($"minimising ‖DSD_{options.Alpha:G3}‖₁", options.Steps, report =>
+                result = ProgressBar.Steps($"minimising ‖DSD_{options.Alpha:G3}‖₁", options.Steps, report =>
                     new DsdMinimization(vgg, options).Run(x, row =>
                     {
                         csv.Row(row.Step, row.DsdNorm, row.RmseToStart, row.PsnrYToStart);

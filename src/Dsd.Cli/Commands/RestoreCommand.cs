@@ -80,7 +80,7 @@ internal static class RestoreCommand
             var tileMargin = parse.GetValue(overlap) ?? task.Network.ReceptiveRadius(RestorationNetworks.Blocks(net));
             var stopAtFirstError = parse.GetValue(strict);
             var (written, failed) = (0, 0);
-            ItemProgress.Run(plan.Count, advance =>
+            ProgressBar.Items(plan.Count, advance =>
             {
                 foreach (var (from, to) in plan)
                 {

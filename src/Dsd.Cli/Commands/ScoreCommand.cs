@@ -180,7 +180,7 @@ internal static class ScoreCommand
         scorer.Prefetch(selected.Select(i => pairs[i]));
         var results = new List<PairResult>();
         ExceptionDispatchInfo? stoppedBy = null;
-        ItemProgress.Run(selected.Count, advance =>
+        ProgressBar.Items(selected.Count, advance =>
         {
             try
             {

@@ -45,7 +45,7 @@ internal static class VisualizeCommand
                 OutputGuard.RefuseInputs(Path.Combine(outDir, summary), images, "input image");
             var done = new List<(string Name, LayerMeans Means)>();
             var failed = 0;
-            ItemProgress.Run(images.Count, advance =>
+            ProgressBar.Items(images.Count, advance =>
             {
                 foreach (var (image, name) in images.Zip(names))
                 {
