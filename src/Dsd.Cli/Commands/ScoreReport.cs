@@ -70,5 +70,5 @@ internal sealed class ScoreReport(IReadOnlyList<MetricEntry> metrics, IReadOnlyL
             console.MarkupLine(Markup.Escape($"{name}: {s.Infinite} infinite score(s) (identical images) left out of the summary"));
     }
 
-    static string Number(double v) => double.IsNaN(v) ? "–" : ScoreSummary.Format(v, "G6");
+    static string Number(double v) => double.IsNaN(v) ? "–" : Csv.Number(v, "G6");
 }

@@ -29,8 +29,4 @@ public sealed record ScoreSummary(double Mean, double Std, double Median, int N,
     {
         ["mean"] = ToJson(Mean), ["std"] = ToJson(Std), ["median"] = ToJson(Median), ["n"] = N, ["infinite"] = Infinite,
     };
-
-    /// <summary>How every output writes a score: "inf"/"-inf" for infinities, round-trip digits otherwise.</summary>
-    public static string Format(double value, string format = "R") =>
-        double.IsPositiveInfinity(value) ? "inf" : double.IsNegativeInfinity(value) ? "-inf" : value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
 }
