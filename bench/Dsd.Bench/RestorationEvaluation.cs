@@ -6,6 +6,7 @@ using Dsd.Cli.Pictures;
 using Dsd.Imaging;
 using Dsd.Quality;
 using Dsd.Restoration;
+using Dsd.Serialization;
 using Dsd.Training.Restoration;
 using Dsd.Weights;
 using TorchSharp;
@@ -366,12 +367,10 @@ internal static class RestorationEvaluation
 
     static void WriteCsv(string path, Dictionary<string, Dictionary<string, Dictionary<string, double>>> scores, List<string> methods, List<string> metrics)
     {
-        var sb = new StringBuilder();
-        sb.AppendLine("image,method," + string.Join(",", metrics));
+        var sb = new StringBuilder(Csv.Line(["image", "method", .. metrics]));
         foreach (var (image, byMethod) in scores)
             foreach (var method in methods.Where(byMethod.ContainsKey))
-                sb.AppendLine($"{image},{method}," + string.Join(",", metrics.Select(m =>
-                    byMethod[method].TryGetValue(m, out var v) ? v.ToString("R", CultureInfo.InvariantCulture) : "")));
+                sb.Append(Csv.Line([Csv.Quote(image), Csv.Quote(method), .. metrics.Select(m => byMethod[method].TryGetValue(m, out var v) ? Csv.Number(v) : "")]));
         File.WriteAllText(path, sb.ToString());
     }
 
