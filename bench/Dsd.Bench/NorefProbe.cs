@@ -4,6 +4,7 @@ using Dsd.Dissimilarity;
 using Dsd.Features;
 using Dsd.Imaging;
 using Dsd.Networks;
+using Dsd.NoReference;
 using Dsd.Quality;
 using Dsd.Weights;
 using TorchSharp;

@@ -17,6 +17,7 @@ using Dsd.Features;
 using Dsd.Imaging;
 using Dsd.Networks;
 using Dsd.Quality;
+using Dsd.Scoring;
 using Dsd.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -290,7 +291,7 @@ namespace Dsd.Bench
             double[] ScoreAll(int count)
             {
                 var metric = new DsdMetric(vgg, DsdOptions.ImageQuality);
-                using var scorer = new PairScorer([metric], CPU);
+                using var scorer = new PairScorer([new CatalogMetric(MetricCatalog.Metric("dsd"), metric)], CPU);
                 var scores = new double[count];
                 for (var i = 0; i < count; i++)
                 {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dsd.Features;
 using Dsd.Imaging;
 using Dsd.Networks;
+using Dsd.NoReference;
 using Dsd.Quality;
 using Dsd.Weights;
 using TorchSharp;

@@ -6,6 +6,7 @@ using Dsd.Cli.Pictures;
 using Dsd.Imaging;
 using Dsd.Quality;
 using Dsd.Restoration;
+using Dsd.Serialization;
 using Dsd.Weights;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -80,7 +81,7 @@ internal static class RestorationEvaluation
         var options = new MetricOptions { VggWeights = VggWeights.Embedded(), Shave = sr ? 4 : 0 };
         var names = MetricNames.Concat(OptionalMetricNames.Where(n => MetricCatalog.Metrics.Any(e => e.Name == n))).ToList();
         var entries = names.Select(MetricCatalog.Metric).ToList();
-        var metrics = entries.Select(e => MetricCatalog.Create(e, options)).ToList();
+        var metrics = entries.Select(e => CatalogMetric.Create(e, options)).ToList();
         // Models given twice under different names (L1 and DSD while only one exists) are loaded and run once.
         var loaded = new Dictionary<string, nn.Module<Tensor, Tensor>>();
         var networks = s.Models.Select(m => (m.Name, m.Path, Net: loaded.TryGetValue(Path.GetFullPath(m.Path), out var net) ? net
@@ -145,7 +146,7 @@ internal static class RestorationEvaluation
                 }
                 var values = byMethod[method] = [];
                 foreach (var metric in metrics)
-                    values[metric.Name] = metric.Score(output, metric.NeedsReference ? target : null);
+                    values[metric.Entry.Name] = metric.Metric.Score(output, metric.Entry.Kind == MetricKind.FullReference ? target : null);
                 Keep(method, output);
             }
 
@@ -159,8 +160,8 @@ internal static class RestorationEvaluation
             foreach (var (method, path) in sample.Baselines)
                 Score(method, () => ImageIo.Load(path));
             var truth = byMethod[truthMethod] = [];
-            foreach (var metric in metrics.Where(m => !m.NeedsReference))
-                truth[metric.Name] = metric.Score(target, null);
+            foreach (var metric in metrics.Where(m => m.Entry.Kind == MetricKind.NoReference))
+                truth[metric.Entry.Name] = metric.Metric.Score(target, null);
             Keep(truthMethod, target);
 
             string Brief(string method) => byMethod.TryGetValue(method, out var v)
@@ -169,7 +170,7 @@ internal static class RestorationEvaluation
             Console.Error.WriteLine($"restoration-eval: [{index + 1}/{samples.Count}] {sample.Name} ({target.shape[3]}×{target.shape[2]}, {clock.Elapsed.TotalSeconds:F1} s) "
                 + $"psnr-y/dsd: {string.Join(", ", methods.Where(m => m != truthMethod).Select(Brief))}; noref-dsd {truthMethod} {Fmt("noref-dsd", truth.GetValueOrDefault("noref-dsd", double.NaN))}");
         }
-        foreach (var m in metrics) (m as IDisposable)?.Dispose();
+        foreach (var m in metrics) (m.Metric as IDisposable)?.Dispose();
 
         var csv = Path.Combine(s.Out, "per-image.csv");
         WriteCsv(csv, scores, methods, names);
@@ -365,12 +366,10 @@ internal static class RestorationEvaluation
 
     static void WriteCsv(string path, Dictionary<string, Dictionary<string, Dictionary<string, double>>> scores, List<string> methods, List<string> metrics)
     {
-        var sb = new StringBuilder();
-        sb.AppendLine("image,method," + string.Join(",", metrics));
+        var sb = new StringBuilder(Csv.Line(["image", "method", .. metrics]));
         foreach (var (image, byMethod) in scores)
             foreach (var method in methods.Where(byMethod.ContainsKey))
-                sb.AppendLine($"{image},{method}," + string.Join(",", metrics.Select(m =>
-                    byMethod[method].TryGetValue(m, out var v) ? v.ToString("R", CultureInfo.InvariantCulture) : "")));
+                sb.Append(Csv.Line([Csv.Quote(image), Csv.Quote(method), .. metrics.Select(m => byMethod[method].TryGetValue(m, out var v) ? Csv.Number(v) : "")]));
         File.WriteAllText(path, sb.ToString());
     }
 

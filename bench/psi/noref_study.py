@@ -147,7 +147,7 @@ def score_with(data, w, use_d, guard=None):
         out[n] = s
     return out
 
-FLOOR, TOP, RAMP = 5.0, 12.0, 0.5   # Quality/BlankFrameGuard.cs
+FLOOR, TOP, RAMP = 5.0, 12.0, 0.5   # NoReference/BlankFrameGuard.cs
 
 def ceiling(w):
     import itertools

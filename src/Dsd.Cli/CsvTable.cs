@@ -1,10 +1,10 @@
-using System.Globalization;
+using Dsd.Serialization;
 
 namespace Dsd.Cli;
 
 /// <summary>
 /// A CSV file written row by row and flushed after each, so that whatever an interrupted run measured is on disk.
-/// Numbers are invariant; infinities are written <c>inf</c>/<c>-inf</c> and NaN <c>nan</c> (readable by Python and R).
+/// Cells follow <see cref="Csv"/>, numbers with float32's nine digits (the experiments' losses are float32).
 /// </summary>
 internal sealed class CsvTable : IDisposable
 {
@@ -15,7 +15,7 @@ internal sealed class CsvTable : IDisposable
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            writer = new StreamWriter(path, append: false) { AutoFlush = true };
+            writer = new StreamWriter(path, append: false) { AutoFlush = true, NewLine = "\n" };
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -26,22 +26,8 @@ internal sealed class CsvTable : IDisposable
 
     public void Row(params object?[] values) => writer.WriteLine(string.Join(",", values.Select(Format)));
 
-    public static string Format(object? value) => value switch
-    {
-        null => "",
-        double d when double.IsNaN(d) => "nan",
-        double d when double.IsPositiveInfinity(d) => "inf",
-        double d when double.IsNegativeInfinity(d) => "-inf",
-        double d => d.ToString("G9", CultureInfo.InvariantCulture),
-        float f => Format((double)f),
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        string s => Quote(s),
-        _ => value.ToString() ?? "",
-    };
-
-    /// <summary>A text field (RFC 4180): quoted when it holds a comma, a quote, a line feed or a carriage return.</summary>
-    public static string Quote(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    /// <summary>A cell as this table writes it (<see cref="Csv.Cell"/> with nine digits).</summary>
+    public static string Format(object? value) => Csv.Cell(value, "G9");
 
     public void Dispose() => writer.Dispose();
 }

@@ -9,6 +9,17 @@ public static class TestPaths
 {
     public static string TestData => Path.Combine(AppContext.BaseDirectory, "TestData");
 
+    /// <summary>The checkout the tests were built from (the folder holding Dsd.slnx): README.md and docs/ are read there.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Dsd.slnx"))) return dir.FullName;
+            throw new DirectoryNotFoundException("no Dsd.slnx above the test binary");
+        }
+    }
+
     public static string GoldenRandom => Path.Combine(TestData, "golden", "random");
 
     /// <summary>The repository checkout the tests were built from (the folder holding Dsd.slnx): README, samples/, docs/.</summary>

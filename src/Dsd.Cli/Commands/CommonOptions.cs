@@ -7,8 +7,14 @@ namespace Dsd.Cli.Commands;
 internal static class CommonOptions
 {
     /// <summary><c>--strict</c> for commands that read many images: stop at the first unreadable one instead of skipping it.</summary>
-    public static Option<bool> Strict(string skipped) =>
-        new("--strict") { Description = $"Stop at the first image that cannot be read (default: report it, {skipped}, exit 2)" };
+    public static Option<bool> Strict(string skipped) => Strict("image", "read", skipped);
+
+    /// <summary>
+    /// <c>--strict</c> for every command that works through many inputs: stop at the first <paramref name="item"/> that
+    /// cannot be <paramref name="done"/> instead of reporting it and going on (<paramref name="skipped"/>, exit 2).
+    /// </summary>
+    public static Option<bool> Strict(string item, string done, string skipped) =>
+        new("--strict") { Description = $"Stop at the first {item} that cannot be {done} (default: report it, {skipped}, exit 2)" };
 
     /// <summary>Prints the images a training run left out; the exit code says that some inputs failed.</summary>
     public static int Unreadable(IReadOnlyList<string> reasons, int code)

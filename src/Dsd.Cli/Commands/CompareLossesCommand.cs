@@ -4,7 +4,9 @@ using Dsd.Cli.Pictures;
 using Dsd.Experiments;
 using Dsd.Features;
 using Dsd.Networks;
+using Dsd.NoReference;
 using Dsd.Quality;
+using Dsd.Weights;
 using Spectre.Console;
 
 namespace Dsd.Cli.Commands;
@@ -119,7 +121,7 @@ internal static class CompareLossesCommand
         using var interrupt = new TrainingInterrupt();
         var total = runs.Sum(r => (long)r.Config.Steps);
         var before = runs.ToDictionary(r => r.Name, r => runs.TakeWhile(o => o != r).Sum(o => (long)o.Config.Steps));
-        return StepProgress.Run("training", total, report =>
+        return ProgressBar.Steps("training", total, report =>
             comparison.Train(vggWeights,
                 p => report(before[p.Run] + p.Step, $"{p.Run} {p.Step}/{p.Steps}  loss {p.Loss:G4}"),
                 CliRunner.Info, interrupt.Token));
@@ -148,7 +150,7 @@ internal static class CompareLossesCommand
         var report = new LossComparisonReport(vgg, noReference, device);
         var methods = runs.Select(r => (r.Name == "pretrain" ? "pretrain (L1)" : r.Name, r.Weights, (long)r.Config.Steps, r.Config.Blocks)).ToList();
         var pairs = Restoration.TrainingPairs.Find(options.Val, Restoration.RestorationTask.SuperResolution).Count;
-        var (table, crops) = StepProgress.Run("scoring", pairs, progress =>
+        var (table, crops) = ProgressBar.Steps("scoring", pairs, progress =>
         {
             var done = 0;
             return report.Evaluate(methods, options.Val, gridImages, gridCrop, name => progress(done++, name));

@@ -4,6 +4,7 @@ using Dsd.Dissimilarity;
 using Dsd.Features;
 using Dsd.Imaging;
 using Dsd.Serialization;
+using Dsd.Weights;
 using Spectre.Console;
 using static TorchSharp.torch;
 
@@ -40,7 +41,7 @@ internal static class FingerprintCommand
         };
         var format = new Option<string>("--format") { Description = "Output on stdout: table or json", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json");
-        var strict = new Option<bool>("--strict") { Description = "With a folder: stop at the first image that cannot be fingerprinted" };
+        var strict = CommonOptions.Strict("image", "fingerprinted", "fingerprint the others");
         var device = CommonOptions.Device();
 
         var command = new Command("fingerprint", "Compute the DSD fingerprint DSD_α^l(x) = G(φ_l(x)) − G(φ_l(x↓α)) of an image (or each image of a folder) and print mean |DSD| per layer")
@@ -71,7 +72,7 @@ internal static class FingerprintCommand
             using var mode = inference_mode();
             var results = new List<Dictionary<string, object?>>();
             var failed = 0;
-            ItemProgress.Run(files.Count, advance =>
+            ProgressBar.Items(files.Count, advance =>
             {
                 foreach (var (file, target) in files.Zip(targets))
                 {

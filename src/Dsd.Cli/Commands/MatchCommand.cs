@@ -5,6 +5,7 @@ using Dsd.Dissimilarity;
 using Dsd.Experiments;
 using Dsd.Features;
 using Dsd.Imaging;
+using Dsd.Weights;
 using Spectre.Console;
 using static TorchSharp.torch;
 
@@ -91,7 +92,7 @@ internal static class MatchCommand
                 {
                     if (interrupt.Token.IsCancellationRequested) break;
                     var name = Name(objective);
-                    var result = StepProgress.Run($"matching {name}", options.Steps, report =>
+                    var result = ProgressBar.Steps($"matching {name}", options.Steps, report =>
                         new FingerprintMatching(vgg, options with { Objective = objective }).Run(a, b, row =>
                         {
                             csv.Row(name, row.Step, row.DsdDistance, row.StyleDistance);

@@ -1,9 +1,9 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dsd.Quality;
+using Dsd.Scoring;
 
 namespace Dsd.Cli.Commands;
 
@@ -75,15 +75,10 @@ internal static class MergeCommand
         var sb = new StringBuilder();
         // A partial merge says so before its header, where no reader can take it for complete (pandas: comment='#').
         if (doc[ShardMerge.PartialKey] is JsonArray missing)
-            sb.AppendLine("# partial merge: " + string.Join("; ", missing.Select(m => ((string?)m ?? "").ReplaceLineEndings(" "))));
-        sb.AppendLine(string.Join(",", new[] { "ref", "dist" }.Concat(metrics).Append("error")));
+            sb.Append("# partial merge: " + string.Join("; ", missing.Select(m => ((string?)m ?? "").ReplaceLineEndings(" "))) + "\n");
+        sb.Append(ScoreReport.CsvHeader(metrics));
         foreach (var row in doc["rows"]!.AsArray().Select(r => r!.AsObject()))
-        {
-            var cells = new List<string> { ScoreReport.Csv((string?)row["ref"] ?? ""), ScoreReport.Csv((string)row["dist"]!) };
-            cells.AddRange(metrics.Select(m => row[m] is null ? "" : ShardMerge.Number(row[m]).ToString("R", CultureInfo.InvariantCulture)));
-            cells.Add(ScoreReport.Csv((string?)row["error"] ?? ""));
-            sb.AppendLine(string.Join(",", cells));
-        }
+            sb.Append(ScoreReport.CsvRow((string?)row["ref"], (string)row["dist"]!, metrics.Select(m => row[m] is null ? (double?)null : ShardMerge.Number(row[m])), (string?)row["error"]));
         return sb.ToString();
     }
 }

@@ -6,7 +6,10 @@ using Dsd.Experiments;
 using Dsd.Features;
 using Dsd.Imaging;
 using Dsd.Networks;
+using Dsd.NoReference;
 using Dsd.Quality;
+using Dsd.Serialization;
+using Dsd.Weights;
 using Spectre.Console;
 using static TorchSharp.torch;
 
@@ -76,7 +79,7 @@ internal static class MinimizeCommand
         try
         {
             using (var csv = new CsvTable(Path.Combine(outDir, "steps.csv"), "step", "dsd_norm", "rmse_to_start", "psnr_y_to_start"))
-                result = StepProgress.Run($"minimising ‖DSD_{options.Alpha:G3}‖₁", options.Steps, report =>
+                result = ProgressBar.Steps($"minimising ‖DSD_{options.Alpha:G3}‖₁", options.Steps, report =>
                     new DsdMinimization(vgg, options).Run(x, row =>
                     {
                         csv.Row(row.Step, row.DsdNorm, row.RmseToStart, row.PsnrYToStart);
@@ -125,10 +128,10 @@ internal static class MinimizeCommand
         return image.narrow(2, (h - sh) / 2, sh).narrow(3, (w - sw) / 2, sw).contiguous();
     }
 
-    /// <summary>The shipped psi for α (2 or 4) when present: noref-dsd of the saved images is then reported.</summary>
+    /// <summary>The shipped psi for α (one of NoReferenceRegressor.Alphas) when present: noref-dsd of the saved images is then reported.</summary>
     static NoReferenceDsd? NoReference(Vgg19Features vgg, double alpha, Device device)
     {
-        if (alpha is not (2 or 4) || ShippedRegressors.PathFor(alpha) is null) return null;
+        if (!NoReferenceRegressor.IsTrainedFor(alpha) || ShippedRegressors.PathFor(alpha) is null) return null;
         return NoReferenceDsd.Create(new MetricOptions { Device = device, NoReferenceAlpha = alpha }, vgg);
     }
 
@@ -139,7 +142,7 @@ internal static class MinimizeCommand
             .AddColumn(new TableColumn("‖DSD‖₁").RightAligned()).AddColumn(new TableColumn("PSNR-Y to start (dB)").RightAligned())
             .AddColumn(new TableColumn("RMSE to start").RightAligned());
         if (noReference is not null) table.AddColumn(new TableColumn($"noref-dsd α={noReference.Alpha:G3} ↓").RightAligned());
-        static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : CsvTable.Format(v); // "inf" as in every output
+        static string F(double v, string format) => Csv.Number(v, format);
         using var csv = new CsvTable(Path.Combine(outDir, "summary.csv"), "step", "file", "dsd_norm", "psnr_y_to_start", "rmse_to_start", "noref_dsd");
         foreach (var (step, image) in saved)
         {

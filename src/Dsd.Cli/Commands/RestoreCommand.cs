@@ -62,7 +62,7 @@ internal static class RestoreCommand
         tile.Within(32, WorkLimits.MaxSide);
         overlap.Within(0, 4_096);
         blocks.Within(1, RestorationNetworks.MaxBlocks);
-        var strict = new Option<bool>("--strict") { Description = "Stop at the first image that cannot be restored (default: report it, restore the others, exit 2)" };
+        var strict = CommonOptions.Strict("image", "restored", "restore the others");
         var device = CommonOptions.Device();
         var description = (task == RestorationTask.SuperResolution
             ? "Upscale images ×4 with xSRResNet"
@@ -81,7 +81,7 @@ internal static class RestoreCommand
             var tileMargin = parse.GetValue(overlap) ?? task.Network.ReceptiveRadius(RestorationNetworks.Blocks(net));
             var stopAtFirstError = parse.GetValue(strict);
             var (written, failed) = (0, 0);
-            ItemProgress.Run(plan.Count, advance =>
+            ProgressBar.Items(plan.Count, advance =>
             {
                 foreach (var (from, to) in plan)
                 {

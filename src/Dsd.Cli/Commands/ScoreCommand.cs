@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Runtime.ExceptionServices;
 using Dsd.Dissimilarity;
+using Dsd.Networks;
+using Dsd.NoReference;
 using Dsd.Quality;
+using Dsd.Scoring;
 using Dsd.Weights;
 
 namespace Dsd.Cli.Commands;
@@ -36,11 +39,11 @@ internal static class ScoreCommand
                     + (shard is null ? "" : $"; shard {shard.Index}/{shard.Count} scores {selected.Count} of them"));
             using var weights = ResolveWeights(request);
             var options = request.Options with { VggWeights = weights };
-            var metrics = request.Metrics.Select(e => MetricCatalog.Create(e, options)).ToList();
+            var metrics = request.Metrics.Select(e => CatalogMetric.Create(e, options)).ToList();
             var (results, stoppedBy) = Run(plan.Pairs, selected, metrics, options.Device, request);
             var settings = Settings(request, options, weights);
             if (shard is not null) settings["shard"] = ShardOption.Describe(shard, selected.Take(results.Count), plan.Pairs.Count);
-            Render(request, new ScoreReport(metrics, results, settings), weights);
+            Render(request, new ScoreReport(request.Metrics, results, settings), weights);
             if (stoppedBy is not null)
             {
                 CliRunner.Info($"the {results.Count} pair{(results.Count == 1 ? "" : "s")} scored before the failure below were written");
@@ -86,7 +89,7 @@ internal static class ScoreCommand
                 + "Default: calibrated for the shipped psi (the best on the selection set, docs/method.md §3), paper for a psi that predicts norms only",
             HelpName = "FORM",
         };
-        public readonly Option<bool> Strict = new("--strict") { Description = "Stop at the first pair that cannot be scored" };
+        public readonly Option<bool> Strict = CommonOptions.Strict("pair", "scored", "score the others");
         public readonly Option<string> Device = CommonOptions.Device();
         public readonly Option<string> VggWeights = VggWeightsOption.Create();
         public readonly Option<string> MaxMemory = MemoryOption.Create();
@@ -103,7 +106,7 @@ internal static class ScoreCommand
             Shave.Within(0, WorkLimits.MaxSide);
             NorefTile.Within(0, WorkLimits.MaxSide);
             SsimChannels.AcceptOnlyFromAmong("y", "rgb", "gray");
-            Alpha.AcceptOnlyFromAmong("2", "4");
+            Alpha.AcceptOnlyFromAmong(NoReferenceRegressor.AlphaNames);
             NorefForm.AcceptOnlyFromAmong([.. NoReferenceForms.Names]);
             OldBatch = CommonOptions.OldName(BatchSize, "--batch");
             OldLayers = CommonOptions.OldName(Layers, "--dsd-layers");
@@ -143,7 +146,7 @@ internal static class ScoreCommand
             NoReferenceTile = parse.GetValue(o.NorefTile),
             NoReferenceForm = parse.GetValue(o.NorefForm) is { } form ? NoReferenceForms.Parse(form) : null,
         };
-        if (options.PerceptualLayer is { } layer) Features.Vgg19Layers.IndexOf(layer);
+        if (options.PerceptualLayer is { } layer) Vgg19Layers.IndexOf(layer);
         RefuseUnusedOptions(parse, o, metrics, crops is not null);
         var output = parse.GetValue(o.Out);
         var format = OutputFormat(parse, o, output);
@@ -197,14 +200,14 @@ internal static class ScoreCommand
     /// weights or internal error) is returned with the rows scored so far, so that they are written before it is raised.
     /// </summary>
     static (List<PairResult> Results, ExceptionDispatchInfo? StoppedBy) Run(IReadOnlyList<ImagePair> pairs, IReadOnlyList<int> selected,
-        IReadOnlyList<IQualityMetric> metrics, TorchSharp.torch.Device device, ScoreRequest request)
+        IReadOnlyList<CatalogMetric> metrics, TorchSharp.torch.Device device, ScoreRequest request)
     {
         using var scorer = new PairScorer(metrics, device, request.Crops);
         // The next pair is decoded on another thread while the current one computes.
         scorer.Prefetch(selected.Select(i => pairs[i]));
         var results = new List<PairResult>();
         ExceptionDispatchInfo? stoppedBy = null;
-        ItemProgress.Run(selected.Count, advance =>
+        ProgressBar.Items(selected.Count, advance =>
         {
             try
             {

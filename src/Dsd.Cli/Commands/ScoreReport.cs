@@ -2,12 +2,14 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Dsd.Quality;
+using Dsd.Scoring;
+using Dsd.Serialization;
 using Spectre.Console;
 
 namespace Dsd.Cli.Commands;
 
 /// <summary>Formats scoring results as JSON, CSV or console tables; no numerics beyond the summary statistics.</summary>
-internal sealed class ScoreReport(IReadOnlyList<IQualityMetric> metrics, IReadOnlyList<PairResult> results, IReadOnlyDictionary<string, object?> settings)
+internal sealed class ScoreReport(IReadOnlyList<MetricEntry> metrics, IReadOnlyList<PairResult> results, IReadOnlyDictionary<string, object?> settings)
 {
     static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
@@ -36,17 +38,18 @@ internal sealed class ScoreReport(IReadOnlyList<IQualityMetric> metrics, IReadOn
 
     public string ToCsv()
     {
-        var sb = new StringBuilder();
-        sb.AppendLine(string.Join(",", new[] { "ref", "dist" }.Concat(metrics.Select(m => m.Name)).Append("error")));
+        var sb = new StringBuilder(CsvHeader(metrics.Select(m => m.Name)));
         foreach (var r in results)
-        {
-            var cells = new List<string> { Csv(r.Pair.Reference ?? ""), Csv(r.Pair.Distorted) };
-            cells.AddRange(metrics.Select(m => r.Scores.TryGetValue(m.Name, out var v) ? ScoreSummary.Format(v) : ""));
-            cells.Add(Csv(r.Error ?? ""));
-            sb.AppendLine(string.Join(",", cells));
-        }
+            sb.Append(CsvRow(r.Pair.Reference, r.Pair.Distorted, metrics.Select(m => r.Scores.TryGetValue(m.Name, out var v) ? v : (double?)null), r.Error));
         return sb.ToString();
     }
+
+    /// <summary>The header of a score CSV (<c>dsd score</c>, <c>dsd merge</c>).</summary>
+    internal static string CsvHeader(IEnumerable<string> metricNames) => Csv.Line(["ref", "dist", .. metricNames, "error"]);
+
+    /// <summary>One row of a score CSV: a missing score (an error row) is an empty cell; scores round-trip as in the JSON.</summary>
+    internal static string CsvRow(string? reference, string distorted, IEnumerable<double?> scores, string? error) =>
+        Csv.Line([Csv.Quote(reference ?? ""), Csv.Quote(distorted), .. scores.Select(v => v is { } x ? Csv.Number(x) : ""), Csv.Quote(error ?? "")]);
 
     public void WriteTables(IAnsiConsole console)
     {
@@ -67,7 +70,5 @@ internal sealed class ScoreReport(IReadOnlyList<IQualityMetric> metrics, IReadOn
             console.MarkupLine(Markup.Escape($"{name}: {s.Infinite} infinite score(s) (identical images) left out of the summary"));
     }
 
-    static string Number(double v) => double.IsNaN(v) ? "–" : ScoreSummary.Format(v, "G6");
-
-    internal static string Csv(string s) => CsvTable.Quote(s);
+    static string Number(double v) => double.IsNaN(v) ? "–" : Csv.Number(v, "G6");
 }

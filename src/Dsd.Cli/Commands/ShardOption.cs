@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dsd.Quality;
+using Dsd.Scoring;
 
 namespace Dsd.Cli.Commands;
 

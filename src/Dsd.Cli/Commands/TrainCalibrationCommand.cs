@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Dsd.Features;
 using Dsd.Networks;
+using Dsd.NoReference;
 using Dsd.Quality;
 using Dsd.Regressor;
 using Spectre.Console;
@@ -44,7 +45,7 @@ internal static class TrainCalibrationCommand
         };
         var strict = CommonOptions.Strict("calibrate on the others");
         var device = CommonOptions.Device();
-        alpha.AcceptOnlyFromAmong("2", "4");
+        alpha.AcceptOnlyFromAmong(NoReferenceRegressor.AlphaNames);
         var command = new Command("calibration",
             "Learn the calibrated noref-dsd form for a log-normal psi from synthetic distortions of natural photos (a ranking loss, no human labels)")
         {

@@ -71,7 +71,7 @@ internal static class TrainRegressorCommand
 
         public RegressorOptions()
         {
-            Alpha.AcceptOnlyFromAmong("2", "4");
+            Alpha.AcceptOnlyFromAmong(NoReferenceRegressor.AlphaNames);
             Target.AcceptOnlyFromAmong("norm", "log-normal");
             OldBatch = CommonOptions.OldName(BatchSize, "--batch");
             OldGamma = CommonOptions.OldName(LrGamma, "--gamma");

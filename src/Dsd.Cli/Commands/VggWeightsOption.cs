@@ -62,6 +62,6 @@ internal static class VggWeightsOption
         if (VggWeightStore.Resolve(options, deepestIndex) is { } found) return VggWeightStore.Open(found);
         if (!options.AllowDownload) return VggWeightStore.Acquire(options, deepestIndex); // throws, saying how to provide them
         CliRunner.Info($"VGG19 weights beyond relu3_1 are not set up; downloading {options.Url} into {options.CacheDirectory} (once)");
-        return DownloadProgressBar.Run("VGG19 weights", (progress, token) => VggWeightStore.Acquire(options, deepestIndex, progress, null, token));
+        return ProgressBar.Download("VGG19 weights", (progress, token) => VggWeightStore.Acquire(options, deepestIndex, progress, null, token));
     }
 }

@@ -45,7 +45,7 @@ internal static class VisualizeCommand
                 OutputGuard.RefuseInputs(Path.Combine(outDir, summary), images, "input image");
             var done = new List<(string Name, LayerMeans Means)>();
             var failed = 0;
-            ItemProgress.Run(images.Count, advance =>
+            ProgressBar.Items(images.Count, advance =>
             {
                 foreach (var (image, name) in images.Zip(names))
                 {
@@ -71,7 +71,7 @@ internal static class VisualizeCommand
             if (done.Count > 0 && Directory.Exists(path))
             {
                 WritePng(Path.Combine(outDir, "comparison.png"), ImageComparisonChart.RenderPng(done, $"‖DSD‖₁ of {done.Count} images in {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))}"));
-                AtomicFile.WriteAllText(Path.Combine(outDir, "fingerprints.csv"), Csv(done));
+                AtomicFile.WriteAllText(Path.Combine(outDir, "fingerprints.csv"), FingerprintsCsv(done));
             }
             CliRunner.Info($"wrote pictures of {done.Count} image{(done.Count == 1 ? "" : "s")} to {outDir}" + (failed > 0 ? $"; {failed} failed" : ""));
             return failed > 0 ? 2 : 0;
@@ -106,13 +106,13 @@ internal static class VisualizeCommand
         }
     }
 
-    static string Csv(IEnumerable<(string Name, LayerMeans Means)> images)
+    static string FingerprintsCsv(IEnumerable<(string Name, LayerMeans Means)> images)
     {
         var sb = new StringBuilder("image,alpha,layer,mean_abs_dsd\n");
         foreach (var (name, m) in images)
             foreach (var alpha in m.Alphas)
                 foreach (var layer in m.Layers)
-                    sb.Append(CultureInfo.InvariantCulture, $"{CsvTable.Quote(name)},{alpha},{layer},{m.MeanAbs(alpha, layer):R}\n");
+                    sb.Append(CultureInfo.InvariantCulture, $"{Csv.Quote(name)},{alpha},{layer},{Csv.Number(m.MeanAbs(alpha, layer))}\n");
         return sb.ToString();
     }
 }

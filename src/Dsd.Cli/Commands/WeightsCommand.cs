@@ -42,7 +42,7 @@ internal static class WeightsCommand
                 return 0;
             }
             CliRunner.Info($"downloading {options.Url}");
-            var result = DownloadProgressBar.Run("VGG19 weights", (progress, token) => VggWeightFetcher.Fetch(options, progress, token));
+            var result = ProgressBar.Download("VGG19 weights", (progress, token) => VggWeightFetcher.Fetch(options, progress, token));
             Report(result);
             return 0;
         }));

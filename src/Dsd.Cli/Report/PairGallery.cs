@@ -32,7 +32,7 @@ internal static class PairGallery
         var problems = new List<string>();
         var cards = worst.Select((x, i) => (Title: $"worst #{i + 1}", Kind: "worst", Item: x))
             .Concat(best.Select((x, i) => (Title: $"best #{i + 1}", Kind: "best", Item: x))).ToList();
-        ItemProgress.Run(cards.Count, advance =>
+        ProgressBar.Items(cards.Count, advance =>
         {
             foreach (var card in cards)
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dsd.Weights;
 
 namespace Dsd.Dissimilarity;
 
@@ -22,7 +23,7 @@ public sealed record DsdOptions(IReadOnlyList<string> Layers, IReadOnlyList<doub
     {
         var layerList = Split(layers);
         if (layerList.Count == 0) throw new DsdException(DsdErrorKind.Usage, $"{source} layers: at least one VGG19 layer is required");
-        foreach (var layer in layerList) Features.Vgg19Layers.IndexOf(layer);
+        foreach (var layer in layerList) Vgg19Layers.IndexOf(layer);
         return new DsdOptions(layerList, ParseAlphas(alphas, $"{source} alphas"));
     }
 

@@ -1,4 +1,5 @@
 using Dsd.Features;
+using Dsd.Weights;
 using static TorchSharp.torch;
 
 namespace Dsd.Distances;

@@ -33,6 +33,16 @@ public sealed record ComparisonCrops(IReadOnlyList<string> Images, IReadOnlyList
 /// </summary>
 public sealed class LossComparisonReport(Vgg19Features vgg, NoReferenceDsd? noReference, Device device)
 {
+    /// <summary>
+    /// The table's columns, in order, as catalogue entries: their names (and <see cref="MetricEntry.ConfigKey"/>s for CSV
+    /// headers) and directions come from the catalogue, the full-reference ones are built by its factories.
+    /// </summary>
+    public static IReadOnlyList<MetricEntry> Metrics { get; } = [.. new[] { "psnr-y", "ssim", "dsd", "noref-dsd" }.Select(MetricCatalog.Metric)];
+
+    /// <summary>The settings the table scores with: the ×4 SR convention (shave 4), SSIM on Y, D_DSD's image-quality settings.</summary>
+    public static MetricOptions Options(Device device) =>
+        new() { Device = device, Shave = XSrResNet.Scale, SsimChannels = "y", Dsd = DsdOptions.ImageQuality };
+
     /// <summary>Taps the extractor needs: D_DSD's and psi's.</summary>
     public static IReadOnlyList<string> Layers => DsdOptions.ImageQuality.Layers.Union(NoReferenceRegressor.Layers).ToList();
 
@@ -51,6 +61,8 @@ public sealed class LossComparisonReport(Vgg19Features vgg, NoReferenceDsd? noRe
         var names = new List<string>();
         var crops = new List<IReadOnlyList<Tensor>>();
         var networks = runs.Select(r => RestorationNetworks.Load(RestorationTask.SuperResolution, r.Weights, r.Blocks, device)).ToList();
+        // The full-reference columns on the shared extractor; the reference's fingerprint is computed once per image.
+        var fullReference = Metrics.Where(e => e.Kind == MetricKind.FullReference).Select(e => e.Metric!(Options(device), vgg)).ToList();
         try
         {
             using var mode = inference_mode();
@@ -66,7 +78,7 @@ public sealed class LossComparisonReport(Vgg19Features vgg, NoReferenceDsd? noRe
                     outputs.Add(TiledInference.Run(net, input, RestorationTask.SuperResolution.Scale, tile: 256, margin: RestorationTask.SuperResolution.Network.ReceptiveRadius(RestorationNetworks.Blocks(net))).clamp(0, 1));
                 for (var m = 0; m < methods.Count; m++)
                 {
-                    var s = Score(outputs[m], target);
+                    var s = Score(fullReference, outputs[m], target);
                     for (var k = 0; k < 4; k++) sums[methods[m]][k] += s[k];
                 }
                 if (i < gridImages)
@@ -79,6 +91,7 @@ public sealed class LossComparisonReport(Vgg19Features vgg, NoReferenceDsd? noRe
         finally
         {
             foreach (var net in networks) net.Dispose();
+            foreach (var metric in fullReference) (metric as IDisposable)?.Dispose();
         }
         var n = pairs.Count;
         var steps = runs.ToDictionary(r => r.Name, r => r.Steps);
@@ -87,15 +100,13 @@ public sealed class LossComparisonReport(Vgg19Features vgg, NoReferenceDsd? noRe
         return (table, new ComparisonCrops(names, methods, crops));
     }
 
-    double[] Score(Tensor output, Tensor target)
+    /// <summary>The <see cref="Metrics"/> of one output, in column order (NaN for noref-dsd without a psi).</summary>
+    double[] Score(IReadOnlyList<IQualityMetric> fullReference, Tensor output, Tensor target)
     {
         using var scope = NewDisposeScope();
-        var psnr = Psnr.Compute(output, target, shave: XSrResNet.Scale).item<double>();
-        var ssim = Ssim.Compute(output, target, "y", shave: XSrResNet.Scale).item<double>();
-        var dsd = DsdDistance.Between(vgg, output, target, DsdOptions.ImageQuality).item<float>();
-        var noref = noReference?.Score(output, null) ?? double.NaN;
-        if (!double.IsFinite(dsd)) throw new DsdException(DsdErrorKind.Numerical, "loss comparison: DSD is not finite");
-        return [psnr, ssim, dsd, noref];
+        double[] scores = [.. fullReference.Select(m => m.Score(output, target)), noReference?.Score(output, null) ?? double.NaN];
+        if (!double.IsFinite(scores[2])) throw new DsdException(DsdErrorKind.Numerical, "loss comparison: DSD is not finite");
+        return scores;
     }
 
     static Tensor CentreCrop(Tensor image, int side)

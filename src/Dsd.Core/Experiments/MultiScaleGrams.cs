@@ -1,5 +1,6 @@
 using Dsd.Dissimilarity;
 using Dsd.Features;
+using Dsd.Weights;
 using static TorchSharp.torch;
 
 namespace Dsd.Experiments;

@@ -17,6 +17,18 @@ public sealed class NoReferenceRegressor : nn.Module<Tensor, Tensor>
     /// <summary>The layers whose DSD norms psi predicts, in output-column order.</summary>
     public static IReadOnlyList<string> Layers { get; } = ["relu1_2", "relu2_1", "relu2_2", "relu3_1"];
 
+    /// <summary>
+    /// The downscale factors α psi is made for (the reference trains it for 4 and 2; its crops are 80·α pixels): the one
+    /// list every command, config and metric checks an α against.
+    /// </summary>
+    public static IReadOnlyList<int> Alphas { get; } = [2, 4];
+
+    /// <summary>Whether <paramref name="alpha"/> is one of <see cref="Alphas"/>.</summary>
+    public static bool IsTrainedFor(double alpha) => Alphas.Any(a => a == alpha);
+
+    /// <summary><see cref="Alphas"/> as words, for options and messages ("2", "4").</summary>
+    public static string[] AlphaNames => [.. Alphas.Select(a => a.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
     static readonly int[] Widths = [32, 32, 64, 64, 128, 128];
     const int BlocksPerStage = 2;
     const int Stem = 32;

@@ -1,3 +1,5 @@
+using Dsd.NoReference;
+
 using static TorchSharp.torch;
 
 namespace Dsd.Quality;
@@ -7,11 +9,8 @@ public sealed class BrisqueMetric(BrisqueModel? model = null) : IQualityMetric
 {
     readonly BrisqueModel model = model ?? BrisqueModel.Shipped;
 
-    public string Name => "brisque";
-
-    public bool LowerIsBetter => true;
-
-    public bool NeedsReference => false;
+    /// <summary>The catalogue name, for error messages.</summary>
+    string Name => "brisque";
 
     /// <exception cref="DsdException">An image under 4×4 (InvalidInput).</exception>
     public double Score(Tensor distorted, Tensor? reference)

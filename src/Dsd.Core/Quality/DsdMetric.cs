@@ -14,11 +14,8 @@ public sealed class DsdMetric(Vgg19Features vgg, DsdOptions? options = null) : I
     Tensor? cachedReference;
     Fingerprint? cachedPrint;
 
-    public string Name => "dsd";
-
-    public bool LowerIsBetter => true;
-
-    public bool NeedsReference => true;
+    /// <summary>The catalogue name, for error messages.</summary>
+    string Name => "dsd";
 
     public DsdOptions Options { get; } = options ?? DsdOptions.ImageQuality;
 

@@ -6,11 +6,8 @@ namespace Dsd.Quality;
 /// <summary>A VGG-feature distance of docs/method.md §6 (style, sliced Wasserstein, perceptual, contextual) used as a metric.</summary>
 public sealed class FeatureDistanceMetric(string name, FeatureDistance distance) : IQualityMetric
 {
-    public string Name { get; } = name;
-
-    public bool LowerIsBetter => true;
-
-    public bool NeedsReference => true;
+    /// <summary>The catalogue name, for error messages.</summary>
+    string Name { get; } = name;
 
     public FeatureDistance Distance { get; } = distance;
 

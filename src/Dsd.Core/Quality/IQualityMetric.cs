@@ -3,20 +3,12 @@ using static TorchSharp.torch;
 namespace Dsd.Quality;
 
 /// <summary>
-/// One image-quality metric: a name (the CLI's word), its direction, whether it needs a reference, and a score for a
-/// distorted image (and its reference). Images are [1,3,H,W] in [0,1] on the metric's device.
+/// One image-quality metric: a score for a distorted image (and its reference). Images are [1,3,H,W] in [0,1] on the
+/// metric's device. What the metric is called, its direction and whether it needs a reference are its catalogue entry's
+/// (<see cref="MetricEntry"/>), the one place they are written.
 /// </summary>
 public interface IQualityMetric
 {
-    /// <summary>The metric's name as the CLI spells it, e.g. <c>dsd</c>.</summary>
-    string Name { get; }
-
-    /// <summary>True when a smaller score means better quality (closer to the reference).</summary>
-    bool LowerIsBetter { get; }
-
-    /// <summary>True for full-reference metrics.</summary>
-    bool NeedsReference { get; }
-
     /// <summary>Scores one distorted image (against <paramref name="reference"/> for full-reference metrics).</summary>
     double Score(Tensor distorted, Tensor? reference);
 

@@ -2,6 +2,7 @@ using Dsd.Dissimilarity;
 using Dsd.Distances;
 using Dsd.Features;
 using Dsd.Networks;
+using Dsd.NoReference;
 using Dsd.Weights;
 
 namespace Dsd.Quality;

@@ -1,4 +1,5 @@
 using Dsd.Dissimilarity;
+using Dsd.NoReference;
 using Dsd.Weights;
 using static TorchSharp.torch;
 

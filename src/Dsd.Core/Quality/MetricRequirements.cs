@@ -1,4 +1,5 @@
-using Dsd.Features;
+using Dsd.Networks;
+using Dsd.NoReference;
 using Dsd.Weights;
 
 namespace Dsd.Quality;
@@ -24,8 +25,8 @@ public sealed record MetricRequirements(
     string Name, string Description, MetricKind Kind, bool LowerIsBetter, bool IsMetric, bool IsLoss,
     IReadOnlyList<string> VggLayers, string? VggWeights, IReadOnlyList<string> BuiltInLayers, IReadOnlyList<string> Psi, IReadOnlyList<string> ModelFiles)
 {
-    /// <summary>The α values psi ships for, in the order they are listed.</summary>
-    public static IReadOnlyList<double> PsiAlphas { get; } = [4, 2];
+    /// <summary>The α values psi ships for, in the order they are listed: the reference evaluator's 4 first.</summary>
+    public static IReadOnlyList<double> PsiAlphas { get; } = [.. NoReferenceRegressor.Alphas.OrderDescending().Select(a => (double)a)];
 
     /// <summary>Every entry of <see cref="MetricCatalog.Entries"/>, in catalogue order.</summary>
     public static IReadOnlyList<MetricRequirements> All(MetricOptions? options = null) =>

@@ -1,3 +1,5 @@
+using Dsd.NoReference;
+
 using static TorchSharp.torch;
 
 namespace Dsd.Quality;
@@ -13,11 +15,8 @@ public sealed class NiqeMetric(bool onY = false, NiqeModel? model = null) : IQua
     /// <summary>Whether NIQE is taken on luma rather than gray.</summary>
     public bool OnY { get; } = onY;
 
-    public string Name => OnY ? "niqe-y" : "niqe";
-
-    public bool LowerIsBetter => true;
-
-    public bool NeedsReference => false;
+    /// <summary>The catalogue name, for error messages.</summary>
+    string Name => OnY ? "niqe-y" : "niqe";
 
     /// <exception cref="DsdException">An image under two 96×96 blocks (InvalidInput); a flat image (Numerical).</exception>
     public double Score(Tensor distorted, Tensor? reference)

@@ -1,6 +1,7 @@
 using Dsd.Dissimilarity;
 using Dsd.Features;
 using Dsd.Networks;
+using Dsd.NoReference;
 using static TorchSharp.torch;
 
 namespace Dsd.Quality;
@@ -39,8 +40,8 @@ public sealed class NoReferenceDsd : IQualityMetric
         var lacking = NoReferenceRegressor.Layers.Except(vgg.Taps).ToList();
         if (lacking.Count > 0)
             throw new ArgumentException($"the VGG extractor lacks taps {string.Join(", ", lacking)}", nameof(vgg));
-        if (alpha is not (2 or 4))
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "psi is trained for α = 2 or 4");
+        if (!NoReferenceRegressor.IsTrainedFor(alpha))
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"psi is trained for α = {string.Join(" or ", NoReferenceRegressor.Alphas)}");
         Regressor = psi;
         Vgg = vgg;
         Alpha = alpha;
@@ -138,12 +139,6 @@ public sealed class NoReferenceDsd : IQualityMetric
         var count = (int)((length + tile - 1) / tile);
         return Enumerable.Range(0, count).Select(i => (int)Math.Round((double)i * (length - tile) / (count - 1))).ToArray();
     }
-
-    public string Name => "noref-dsd";
-
-    public bool LowerIsBetter => true;
-
-    public bool NeedsReference => false;
 
     /// <summary>
     /// Prediction, measurement and per-layer gaps for a batch [B,3,H,W] in [0,1] (moved to the extractor's device). psi sees the

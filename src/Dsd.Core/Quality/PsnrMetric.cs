@@ -23,11 +23,8 @@ public sealed class PsnrMetric : IQualityMetric
     /// <summary>Pixels removed from every border before comparing.</summary>
     public int Shave { get; }
 
-    public string Name => OnY ? "psnr-y" : "psnr-rgb";
-
-    public bool LowerIsBetter => false;
-
-    public bool NeedsReference => true;
+    /// <summary>The catalogue name, for error messages.</summary>
+    string Name => OnY ? "psnr-y" : "psnr-rgb";
 
     /// <returns>PSNR in dB; <see cref="double.PositiveInfinity"/> for identical images.</returns>
     /// <exception cref="DsdException">No reference or sizes differ (InvalidInput); NaN or infinite pixels (Numerical).</exception>

@@ -26,11 +26,8 @@ public sealed class SsimMetric : IQualityMetric
     /// <summary>Pixels removed from every border before filtering.</summary>
     public int Shave { get; }
 
-    public string Name => "ssim";
-
-    public bool LowerIsBetter => false;
-
-    public bool NeedsReference => true;
+    /// <summary>The catalogue name, for error messages.</summary>
+    string Name => "ssim";
 
     /// <returns>SSIM, at most 1 (identical images).</returns>
     /// <exception cref="DsdException">No reference, sizes differ or image too small (InvalidInput); NaN result (Numerical).</exception>

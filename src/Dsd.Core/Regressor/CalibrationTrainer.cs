@@ -1,4 +1,5 @@
 using Dsd.Imaging;
+using Dsd.NoReference;
 using Dsd.Quality;
 using static TorchSharp.torch;
 
@@ -21,7 +22,7 @@ public sealed record CalibrationSettings
     /// <summary>Weight of ‖w − w_zscore‖² in the loss: the fit corrects the z-score form, it does not replace it freely.</summary>
     public double Regularisation { get; init; } = 0.01;
 
-    /// <summary>Add the products z_i·z_j to the features (24 weights instead of 14); the shipped calibrations have them.</summary>
+    /// <summary>Add the products z_i·z_j to the features (24 weights instead of 14); the shipped psi for α = 2 has them, the one for α = 4 not.</summary>
     public bool Quadratic { get; init; } = true;
 
     /// <summary>Full-batch Adam iterations of the fit (the problem has 14 or 24 unknowns).</summary>

@@ -82,7 +82,7 @@ public sealed record RegressorTrainingConfig
     /// <summary>Checks ranges; throws <see cref="DsdException"/> (InvalidInput) naming the setting.</summary>
     public void Validate()
     {
-        if (Alpha is not (2 or 4)) Fail("alpha", "must be 2 or 4");
+        if (!Networks.NoReferenceRegressor.IsTrainedFor(Alpha)) Fail("alpha", $"must be {string.Join(" or ", Networks.NoReferenceRegressor.Alphas)}");
         if (Crop < 8) Fail("crop", "must be at least 8");
         if (BatchSize < 2) Fail("batch-size", "must be at least 2 (BatchNorm needs more than one sample)");
         if (BatchSize > MaxBatchSize) Fail("batch-size", $"must be at most {MaxBatchSize}, got {BatchSize}");

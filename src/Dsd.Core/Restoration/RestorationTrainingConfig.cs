@@ -215,7 +215,7 @@ public sealed record RestorationTrainingConfig
         Require(weights.All(w => w.Weight >= 0 && double.IsFinite(w.Weight)), "loss weights must be ≥ 0");
         Require(weights.Any(w => w.Weight > 0), $"at least one loss weight must be positive ({string.Join(", ", weights.Select(w => w.Loss.Name))})");
         DsdOptions.Parse(DsdLayers, DsdAlphas, "dsd_layers/dsd_alphas");
-        if (PerceptualLayer is not null) Features.Vgg19Layers.IndexOf(PerceptualLayer);
+        if (PerceptualLayer is not null) Weights.Vgg19Layers.IndexOf(PerceptualLayer);
         Require(ValEvery >= 1 && LogEvery >= 1 && Queue >= 1 && ValMax >= 0 && Samples >= 0 && SaveEvery >= 0, "val_every, log_every and queue must be positive");
         Require(BestMetric is "psnr-y" or "ssim" or "dsd", $"best_metric: '{BestMetric}' (use psnr-y, ssim or dsd)");
         Require(BlurKernel >= 1 && BlurKernel % 2 == 1 && BlurNoise >= 0, "blur_kernel must be odd and positive, blur_noise ≥ 0");

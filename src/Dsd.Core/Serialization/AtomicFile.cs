@@ -3,10 +3,11 @@ namespace Dsd.Serialization;
 /// <summary>Writes a file so that readers see either the old content or the complete new one, never a partial file.</summary>
 public static class AtomicFile
 {
-    // Fault injection for the crash-safety tests (tests/…/CrashResumeTests): DSD_TEST_KILL_AT_WRITE=N kills the process
-    // with SIGKILL once the N-th atomic write has filled and flushed its temp file, just before the rename.
-    static readonly int KillAtWrite = int.TryParse(Environment.GetEnvironmentVariable("DSD_TEST_KILL_AT_WRITE"), out var n) ? n : 0;
-    static int writes;
+    /// <summary>
+    /// Called with the target path once a write has filled and flushed its temp file, just before the rename makes it
+    /// visible. A test hook, internal and null in the tool: tests/Dsd.TestHost sets it to kill the process there.
+    /// </summary>
+    internal static Action<string>? BeforeRename { get; set; }
 
     /// <summary>Writes through <paramref name="write"/> into a temp file beside <paramref name="path"/>, then renames it.</summary>
     public static void Write(string path, Action<Stream> write)
@@ -22,7 +23,7 @@ public static class AtomicFile
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
-            if (KillAtWrite > 0 && Interlocked.Increment(ref writes) == KillAtWrite) System.Diagnostics.Process.GetCurrentProcess().Kill();
+            BeforeRename?.Invoke(full);
             File.Move(temp, full, overwrite: true);
         }
         catch (Exception e)

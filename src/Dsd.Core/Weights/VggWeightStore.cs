@@ -70,7 +70,7 @@ public static partial class VggWeightStore
     {
         if (Resolve(options, deepestIndex) is { } c) return Open(c);
         if (!options.AllowDownload)
-            throw NotFound(options, $"layers up to {Features.Vgg19Layers.Names[deepestIndex]} need torchvision's full VGG19 file (the built-in subset stops at relu3_1), and downloads are disabled by {VggWeightsOptions.OfflineVariable}");
+            throw NotFound(options, $"layers up to {Vgg19Layers.Names[deepestIndex]} need torchvision's full VGG19 file (the built-in subset stops at relu3_1), and downloads are disabled by {VggWeightsOptions.OfflineVariable}");
         onDownload?.Invoke($"VGG19 weights beyond relu3_1 are not set up; downloading {options.Url} into {options.CacheDirectory} (once)");
         VggWeightFetcher.Fetch(options, progress, cancellationToken);
         return VggWeights.FromFile(options.CachePath, VggWeightsSourceKind.Cache);

@@ -1,4 +1,3 @@
-using Dsd.Features;
 using static TorchSharp.torch;
 
 namespace Dsd.Weights;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Dsd.Cli.Commands;
 using Dsd.Cli;
 using Xunit;
 

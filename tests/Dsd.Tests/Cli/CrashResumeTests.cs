@@ -8,8 +8,8 @@ namespace Dsd.Tests.Cli;
 /// <summary>
 /// A kill -9 at any moment never costs a training run its exactness, whichever head it trains (a restoration network,
 /// psi): the real executable is killed (SIGKILL) just before each file write of the first saves becomes visible
-/// (DSD_TEST_KILL_AT_WRITE) and at random moments, then resumed from whatever is on disk; every run must end with
-/// weights bitwise equal to an uninterrupted run's.
+/// (tests/Dsd.TestHost --kill-at-write) and at random moments, then resumed from whatever is on disk; every run must
+/// end with weights bitwise equal to an uninterrupted run's.
 /// </summary>
 public class CrashResumeTests
 {
@@ -31,13 +31,9 @@ public class CrashResumeTests
 
     static (int Code, string Err) Dsd(string head, string outDir, string data, bool resume, int killAtWrite = 0, int killAfterMs = 0, int termAtStep = 0)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dsd.dll"));
-        var args = Arguments(head, outDir, data, resume);
-        foreach (var a in args) start.ArgumentList.Add(a);
+        var start = DsdProcess.TestHost(killAtWrite, Arguments(head, outDir, data, resume));
         start.Environment["OMP_NUM_THREADS"] = "1"; // bitwise equality needs the same thread count in every process
         start.Environment["MKL_NUM_THREADS"] = "1";
-        if (killAtWrite > 0) start.Environment["DSD_TEST_KILL_AT_WRITE"] = $"{killAtWrite}";
         using var process = Process.Start(start)!;
         var err = new System.Text.StringBuilder();
         var terminated = false;
@@ -72,11 +68,10 @@ public class CrashResumeTests
 
     public static TheoryData<string> Heads => new() { "sr", "regressor" };
 
-    [Theory]
+    [PosixSignalTheory]
     [MemberData(nameof(Heads))]
     public void SigkillAtEveryWriteAndAtRandomMomentsStillEndsExactly(string head)
     {
-        if (OperatingSystem.IsWindows()) return;
         var data = TrainingDataTests.HrFolder(count: 2, h: 40, w: 40);
         var straight = Directory.CreateTempSubdirectory("dsd-crash-straight-").FullName;
         Assert.Equal(0, Dsd(head, straight, data, resume: false).Code);
@@ -109,11 +104,10 @@ public class CrashResumeTests
     /// bit for bit. (An earlier build diverged in about one of seven such sequences: number → Scalar temporaries in the
     /// optimiser could be finalised during the native call; Adam now holds its Scalars for the whole update.)
     /// </summary>
-    [Theory]
+    [PosixSignalTheory]
     [MemberData(nameof(Heads))]
     public void SigtermDuringEveryStepAndResumeEndsExactly(string head)
     {
-        if (OperatingSystem.IsWindows()) return;
         var data = TrainingDataTests.HrFolder(count: 2, h: 40, w: 40);
         var straight = Directory.CreateTempSubdirectory("dsd-term-straight-").FullName;
         Assert.Equal(0, Dsd(head, straight, data, resume: false).Code);

@@ -14,6 +14,24 @@ public static class DsdProcess
         return (code, stdout, stderr);
     }
 
+    /// <summary>
+    /// Start info for dsd with test hooks (tests/Dsd.TestHost): the same command line as the tool, and with
+    /// <paramref name="killAtWrite"/> &gt; 0 a SIGKILL once that many atomic writes have filled their temp files, just
+    /// before the rename (exit code 137). Works for any dsd command line.
+    /// </summary>
+    public static ProcessStartInfo TestHost(int killAtWrite, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Dsd.TestHost.dll"));
+        if (killAtWrite > 0)
+        {
+            start.ArgumentList.Add("--kill-at-write");
+            start.ArgumentList.Add(killAtWrite.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        foreach (var a in args) start.ArgumentList.Add(a);
+        return start;
+    }
+
     /// <summary>The same with a time limit: a process still running after <paramref name="limit"/> is killed and reported as hung.</summary>
     public static Task<(int Code, string Out, string Err, bool Hung)> Run(TimeSpan limit, params string[] args) =>
         Run(limit, new Dictionary<string, string?>(), args);

@@ -9,10 +9,9 @@ namespace Dsd.Tests.Cli;
 [Collection(CliHarness.Name)]
 public class ExperimentInterruptTests
 {
-    [Fact]
+    [PosixSignalFact]
     public async Task SigtermStopsMinimisationKeepingImageCsvAndPlot()
     {
-        if (OperatingSystem.IsWindows()) return;
         var dir = Directory.CreateTempSubdirectory("dsd-min-int-").FullName;
         var image = Path.Combine(dir, "x.png");
         ImageIo.SavePng(ExperimentImages.Textured(32, 5), image);

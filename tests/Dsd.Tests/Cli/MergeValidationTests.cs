@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dsd.Quality;
+using Dsd.Scoring;
 using Dsd.Tests.Robustness;
 using Xunit;
 

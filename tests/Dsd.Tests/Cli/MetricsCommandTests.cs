@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Dsd.Imaging;
 using Dsd.Quality;
-using Dsd.Tests.Quality;
+using Dsd.Tests.NoReference;
 using Xunit;
 using static TorchSharp.torch;
 

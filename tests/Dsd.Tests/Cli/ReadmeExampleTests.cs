@@ -1,3 +1,4 @@
+using Dsd.Cli.Commands;
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using Dsd.Cli;

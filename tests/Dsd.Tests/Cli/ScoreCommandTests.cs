@@ -1,3 +1,4 @@
+using Dsd.NoReference;
 using Dsd.Quality;
 using System.Text.Json;
 using Dsd.Serialization;

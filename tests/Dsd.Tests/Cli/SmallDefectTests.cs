@@ -54,10 +54,9 @@ public sealed class SmallDefectTests : IDisposable
         Assert.Contains("--metrics: no metric given", err);
     }
 
-    [Fact]
+    [PosixSignalFact]
     public async Task Sigterm_ends_a_command_with_130_as_the_exit_code_table_says()
     {
-        if (OperatingSystem.IsWindows()) return;
         // A command that runs for minutes: the contextual distance of 400×400 pairs compares 40,000² feature positions.
         var (refs, dists) = (Path.Combine(dir, "ref"), Path.Combine(dir, "dist"));
         foreach (var name in new[] { "a.png", "b.png" })

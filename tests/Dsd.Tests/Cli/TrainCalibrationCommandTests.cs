@@ -1,4 +1,5 @@
 using Dsd.Networks;
+using Dsd.NoReference;
 using Dsd.Quality;
 using Dsd.Serialization;
 using Dsd.Tests.Training;

@@ -11,10 +11,9 @@ namespace Dsd.Tests.Cli;
 /// </summary>
 public class TrainInterruptTests
 {
-    [Fact]
+    [PosixSignalFact]
     public async Task SigtermStopsRegressorTrainingWithACheckpoint()
     {
-        if (OperatingSystem.IsWindows()) return;
         using var f = new TrainingFixture();
         var dsd = Path.Combine(AppContext.BaseDirectory, "dsd.dll");
         var start = new ProcessStartInfo("dotnet")

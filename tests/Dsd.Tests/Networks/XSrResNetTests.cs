@@ -99,8 +99,19 @@ public class XSrResNetTests
     [Fact]
     public void DataParallelPrefixIsAccepted()
     {
-        var weights = GoldenSet.Random.WeightsUnder("xsrresnet/").ToDictionary(kv => "module." + kv.Key, kv => kv.Value);
-        NetworkWeights.Load(new XSrResNet(), weights, "dp.pth");
+        // A state dict saved from nn.DataParallel names every key module.*: the network it loads into must hold the very
+        // tensors of the plain golden weights, and so give the reference output.
+        var plain = GoldenSet.Random.WeightsUnder("xsrresnet/");
+        var prefixed = plain.ToDictionary(kv => "module." + kv.Key, kv => kv.Value);
+        var net = new XSrResNet();
+        NetworkWeights.Load(net, prefixed, "dp.pth");
+        var loaded = NetworkWeights.ReferenceStateDict(net);
+        Assert.Equal(plain.Keys.Order(), loaded.Keys.Order());
+        foreach (var (key, t) in plain)
+            Assert.True(t.eq(loaded[key]).all().item<bool>(), $"{key} differs after loading the module.* keys");
+        net.eval();
+        using var noGrad = no_grad();
+        Close.Tensor(GoldenSet.Random["xsrresnet/output"], net.call(GoldenSet.Random["xsrresnet/input"]), what: "xsrresnet/output (module.* keys)");
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Dsd.Cli;
 using Dsd.Imaging;
 using Dsd.Quality;
+using Dsd.Scoring;
 using SkiaSharp;
 using Xunit;
 using Xunit.Abstractions;
@@ -253,7 +254,7 @@ public sealed class ImageMutantTests(ITestOutputHelper output) : IDisposable
             pairs.Add(new(path, good));
         }
         pairs.Add(new(good, good));
-        using var scorer = new PairScorer([MetricCatalog.Create("psnr-rgb", new MetricOptions())], CPU);
+        using var scorer = new PairScorer([CatalogMetric.Create(MetricCatalog.Metric("psnr-rgb"), new MetricOptions())], CPU);
         var results = pairs.Select((p, i) => scorer.Score(p, i)).ToList();
         foreach (var r in results.Where(r => r.Error is not null))
         {

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Dsd.NoReference;
 using Dsd.Quality;
 using Dsd.Serialization;
 using Dsd.Tests.Cli;

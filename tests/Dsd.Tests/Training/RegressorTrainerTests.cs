@@ -66,7 +66,7 @@ public class RegressorTrainerTests
             RegressorPath = Path.Combine(f.Out, RegressorCheckpoint.AverageFileName),
             VggWeights = GoldenSet.Random.VggWeights,
         });
-        Assert.Equal("noref-dsd", metric.Name);
+        Assert.IsType<NoReferenceDsd>(metric);
     }
 
     [Fact]
