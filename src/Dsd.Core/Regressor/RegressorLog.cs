@@ -37,5 +37,5 @@ public static class RegressorLog
 
     static IEnumerable<string> Per(string prefix) => NoReferenceRegressor.Layers.Select(l => $"{prefix}_{l}");
 
-    static string F(double v) => v.ToString("G7", CultureInfo.InvariantCulture);
+    static string F(double v) => Csv.Number(v, "G7");
 }

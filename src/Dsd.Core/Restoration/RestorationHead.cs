@@ -115,7 +115,7 @@ internal sealed class RestorationHead : TrainingHead
     public override IEnumerable<string> LogRow(long step, TrainingRun run)
     {
         double[] row = [step, run.LearningRate, run.Loss, .. losses.Names.Select(n => terms[n]), run.SecondsPerStep];
-        return row.Select(v => v.ToString("G9", CultureInfo.InvariantCulture));
+        return row.Select(v => Csv.Number(v, "G9"));
     }
 
     /// <summary>Validation: val.csv, sample images, and "best" when the score improved; "last" is saved with it.</summary>

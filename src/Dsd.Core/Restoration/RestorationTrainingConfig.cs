@@ -92,7 +92,7 @@ public sealed record RestorationTrainingConfig
     /// <summary>Checkpoint "last" every this many steps besides each validation (0: only at validation and the end).</summary>
     public int SaveEvery { get; init; }
 
-    /// <summary><c>psnr-y</c>, <c>ssim</c> or <c>dsd</c>: the validation score that picks the "best" checkpoint.</summary>
+    /// <summary>One of <see cref="Validator.Metrics"/> (<c>psnr-y</c>, <c>ssim</c>, <c>dsd</c>): the validation score that picks the "best" checkpoint.</summary>
     public string BestMetric { get; init; } = "psnr-y";
 
     public int LogEvery { get; init; } = 10;
@@ -217,7 +217,7 @@ public sealed record RestorationTrainingConfig
         DsdOptions.Parse(DsdLayers, DsdAlphas, "dsd_layers/dsd_alphas");
         if (PerceptualLayer is not null) Weights.Vgg19Layers.IndexOf(PerceptualLayer);
         Require(ValEvery >= 1 && LogEvery >= 1 && Queue >= 1 && ValMax >= 0 && Samples >= 0 && SaveEvery >= 0, "val_every, log_every and queue must be positive");
-        Require(BestMetric is "psnr-y" or "ssim" or "dsd", $"best_metric: '{BestMetric}' (use psnr-y, ssim or dsd)");
+        Require(Validator.Metrics.Contains(BestMetric), $"best_metric: '{BestMetric}' (use {string.Join(", ", Validator.Metrics)})");
         Require(BlurKernel >= 1 && BlurKernel % 2 == 1 && BlurNoise >= 0, "blur_kernel must be odd and positive, blur_noise ≥ 0");
     }
 }

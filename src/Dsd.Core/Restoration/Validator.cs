@@ -10,14 +10,18 @@ namespace Dsd.Restoration;
 /// <summary>Validation scores of one evaluation: means over the validation images.</summary>
 public sealed record ValidationScores(double PsnrY, double Ssim, double? Dsd)
 {
-    /// <summary>The score named by <c>best_metric</c>, signed so that larger is better.</summary>
-    public double Merit(string metric) => metric switch
+    /// <summary>The score of catalogue metric <paramref name="metric"/> (one of <see cref="Validator.Metrics"/>), signed so that larger is better.</summary>
+    public double Merit(string metric)
     {
-        "psnr-y" => PsnrY,
-        "ssim" => Ssim,
-        "dsd" => -(Dsd ?? throw new DsdException(DsdErrorKind.Weights, "best_metric dsd needs VGG19 weights")),
-        _ => throw new ArgumentOutOfRangeException(nameof(metric)),
-    };
+        var value = metric switch
+        {
+            "psnr-y" => PsnrY,
+            "ssim" => Ssim,
+            "dsd" => Dsd ?? throw new DsdException(DsdErrorKind.Weights, "best_metric dsd needs VGG19 weights"),
+            _ => throw new ArgumentOutOfRangeException(nameof(metric)),
+        };
+        return MetricCatalog.Metric(metric).LowerIsBetter ? -value : value;
+    }
 }
 
 /// <summary>
@@ -28,9 +32,12 @@ public sealed class Validator : IDisposable
 {
     readonly List<(string Name, Tensor Input, Tensor Target)> images = [];
     readonly RestorationTask task;
-    readonly PsnrMetric psnr;
-    readonly SsimMetric ssim;
+    readonly IQualityMetric psnr;
+    readonly IQualityMetric ssim;
     readonly IQualityMetric? dsd;
+
+    /// <summary>The catalogue metrics a validation reports (val.csv's columns), any of which can pick the "best" checkpoint.</summary>
+    public static IReadOnlyList<string> Metrics { get; } = ["psnr-y", "ssim", "dsd"];
 
     public int Count => images.Count;
 
@@ -38,9 +45,11 @@ public sealed class Validator : IDisposable
     {
         this.task = task;
         var shave = task.Scale == 1 ? 0 : task.Scale;
-        psnr = new PsnrMetric(onY: true, shave);
-        ssim = new SsimMetric("y", shave);
-        if (vggWeights is not null) dsd = MetricCatalog.Create("dsd", new MetricOptions { VggWeights = vggWeights, Device = device });
+        // PSNR and SSIM on BT.601 Y with the border shaved by the scale (the SR convention); DSD needs VGG19.
+        var options = new MetricOptions { Shave = shave, SsimChannels = "y", VggWeights = vggWeights, Device = device };
+        psnr = MetricCatalog.Create(Metrics[0], options);
+        ssim = MetricCatalog.Create(Metrics[1], options);
+        if (vggWeights is not null) dsd = MetricCatalog.Create(Metrics[2], options);
         for (var i = 0; i < pairs.Count; i++)
         {
             using var scope = NewDisposeScope();
@@ -85,6 +94,8 @@ public sealed class Validator : IDisposable
             input.Dispose();
             target.Dispose();
         }
+        (psnr as IDisposable)?.Dispose();
+        (ssim as IDisposable)?.Dispose();
         (dsd as IDisposable)?.Dispose();
     }
 }

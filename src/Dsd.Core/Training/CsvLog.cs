@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dsd.Serialization;
 
 namespace Dsd.Training;
 
@@ -12,18 +13,18 @@ public sealed class CsvLog : IDisposable
 
     public CsvLog(string path, IReadOnlyList<string> columns, long resumeStep)
     {
-        var keep = new List<string> { string.Join(",", columns) };
+        var keep = new List<string> { Csv.Line(columns.Select(Csv.Quote)).TrimEnd('\n') };
         if (resumeStep > 0 && File.Exists(path))
             keep.AddRange(File.ReadLines(path).Skip(1).Where(l => long.TryParse(l.Split(',')[0], CultureInfo.InvariantCulture, out var s) && s <= resumeStep));
         Serialization.AtomicFile.WriteAllText(path, string.Join("\n", keep) + "\n");
         writer = new StreamWriter(path, append: true) { AutoFlush = true, NewLine = "\n" };
     }
 
-    /// <summary>Appends a row of numbers (G9, invariant culture).</summary>
-    public void Row(IEnumerable<double> values) => Row(values.Select(v => v.ToString("G9", CultureInfo.InvariantCulture)));
+    /// <summary>Appends a row of numbers (G9: the digits of the float32 computations they log; nan/inf as every CSV writes them).</summary>
+    public void Row(IEnumerable<double> values) => Row(values.Select(v => Csv.Number(v, "G9")));
 
-    /// <summary>Appends a row of preformatted cells.</summary>
-    public void Row(IEnumerable<string> cells) => writer.WriteLine(string.Join(",", cells));
+    /// <summary>Appends a row of cells made by <see cref="Csv"/>.</summary>
+    public void Row(IEnumerable<string> cells) => writer.Write(Csv.Line(cells));
 
     public void Dispose() => writer.Dispose();
 }
