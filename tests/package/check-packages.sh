@@ -98,6 +98,7 @@ cat >"$work/app/Program.cs" <<'EOF'
 using Dsd.Dissimilarity;
 using Dsd.Features;
 using Dsd.Imaging;
+using Dsd.NoReference;
 using Dsd.Quality;
 using Dsd.Restoration;
 using Dsd.Weights;
