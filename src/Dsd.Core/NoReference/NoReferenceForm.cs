@@ -20,12 +20,18 @@ public enum NoReferenceForm
     /// learned from synthetic distortions of natural photos (<see cref="NoReferenceCalibration"/>).
     /// </summary>
     Calibrated,
+
+    /// <summary>
+    /// A linear function of how each layer's energy falls across x, x↓α and x↓α², and of psi's μ
+    /// (<see cref="ScaleConsistency"/>): orders mild noise as well as blur, JPEG and resampling.
+    /// </summary>
+    Consistency,
 }
 
 /// <summary>Names of <see cref="NoReferenceForm"/> on the command line and in results.</summary>
 public static class NoReferenceForms
 {
-    public static IReadOnlyList<string> Names { get; } = ["paper", "log", "zscore", "calibrated"];
+    public static IReadOnlyList<string> Names { get; } = ["paper", "log", "zscore", "calibrated", "consistency"];
 
     public static string Name(this NoReferenceForm form) => Names[(int)form];
 
@@ -37,6 +43,6 @@ public static class NoReferenceForms
             : throw new DsdException(DsdErrorKind.Usage, $"--noref-form: '{name}' is not one of {string.Join(", ", Names)}");
     }
 
-    /// <summary>Whether <paramref name="form"/> needs psi's spread σ, i.e. a log-normal psi.</summary>
-    public static bool NeedsSpread(this NoReferenceForm form) => form is NoReferenceForm.ZScore or NoReferenceForm.Calibrated;
+    /// <summary>Whether <paramref name="form"/> needs a log-normal psi (its spread σ, or its μ of the log norms).</summary>
+    public static bool NeedsSpread(this NoReferenceForm form) => form is NoReferenceForm.ZScore or NoReferenceForm.Calibrated or NoReferenceForm.Consistency;
 }

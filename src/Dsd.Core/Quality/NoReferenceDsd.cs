@@ -34,8 +34,9 @@ public sealed class NoReferenceDsd : IQualityMetric
     /// 0 = the whole image.</param>
     /// <param name="form">How the score is formed; forms other than paper and log need a log-normal psi.</param>
     /// <param name="calibration">The weights of the calibrated form (required for it, ignored otherwise).</param>
+    /// <param name="consistency">The weights of the consistency form (required for it, ignored otherwise).</param>
     public NoReferenceDsd(NoReferenceRegressor psi, Vgg19Features vgg, double alpha = 4, int? tile = null,
-        NoReferenceForm form = NoReferenceForm.Paper, NoReferenceCalibration? calibration = null)
+        NoReferenceForm form = NoReferenceForm.Paper, NoReferenceCalibration? calibration = null, ScaleConsistency? consistency = null)
     {
         var lacking = NoReferenceRegressor.Layers.Except(vgg.Taps).ToList();
         if (lacking.Count > 0)
@@ -52,8 +53,11 @@ public sealed class NoReferenceDsd : IQualityMetric
                 $"the {form.Name()} form of noref-dsd needs a psi that predicts a spread (dsd train regressor --target log-normal); use --noref-form paper or log with this psi");
         if (form == NoReferenceForm.Calibrated && calibration is null)
             throw new DsdException(DsdErrorKind.Usage, "the calibrated form of noref-dsd needs a psi file with a calibration (dsd train calibration)");
+        if (form == NoReferenceForm.Consistency && (consistency is null || consistency.Alpha != alpha))
+            throw new DsdException(DsdErrorKind.Usage, $"the consistency form of noref-dsd needs a psi file with consistency weights for α = {alpha} (the shipped α = 4 psi has them)");
         Form = form;
         Calibration = calibration;
+        Consistency = consistency;
         options = new DsdOptions(NoReferenceRegressor.Layers, [alpha]);
         psi.eval();
     }
@@ -68,7 +72,7 @@ public sealed class NoReferenceDsd : IQualityMetric
         var psi = NoReferenceRegressor.FromFile(path, options.Device);
         var calibration = NoReferenceCalibration.TryRead(path);
         return new NoReferenceDsd(psi, vgg, options.NoReferenceAlpha, options.NoReferenceTile,
-            options.NoReferenceForm ?? DefaultForm(psi.Target, calibration), calibration);
+            options.NoReferenceForm ?? DefaultForm(psi.Target, calibration), calibration, ScaleConsistency.TryRead(path));
     }
 
     /// <summary>The form <see cref="Create"/> uses for <paramref name="options"/> (reads only the psi file's header and last layer).</summary>
@@ -111,10 +115,13 @@ public sealed class NoReferenceDsd : IQualityMetric
     {
         NoReferenceForm.ZScore => BlankFrameGuard.ZScoreCeiling,
         NoReferenceForm.Calibrated => BlankFrameGuard.CalibratedCeiling(Calibration!),
+        NoReferenceForm.Consistency => Consistency!.Ceiling,
         _ => null,
     };
 
     public NoReferenceCalibration? Calibration { get; }
+
+    public ScaleConsistency? Consistency { get; }
 
     public NoReferenceRegressor Regressor { get; }
 
@@ -172,6 +179,29 @@ public sealed class NoReferenceDsd : IQualityMetric
     /// <summary>This metric's score per image of a result, [B].</summary>
     public Tensor ScoreOf(NoReferenceDsdResult result) => result.ScoreIn(Form, Calibration);
 
+    /// <summary>
+    /// tr G_l of <paramref name="images"/> [B,3,H,W] at x, x↓α and x↓α² for psi's layers, [B,3,4] (the mean of each Gram's
+    /// diagonal): what <see cref="ScaleConsistency"/> reads.
+    /// </summary>
+    /// <exception cref="DsdException">A side shorter than <see cref="ScaleConsistency.MinimumSide"/> (InvalidInput).</exception>
+    public Tensor Traces(Tensor images)
+    {
+        var least = ScaleConsistency.MinimumSide(Alpha);
+        if (images.shape[2] < least || images.shape[3] < least)
+            throw new DsdException(DsdErrorKind.InvalidInput,
+                $"image {images.shape[3]}×{images.shape[2]} is too small for the consistency form of noref-dsd (needs at least {least}×{least}; --noref-form calibrated takes smaller ones)");
+        using var scope = NewDisposeScope();
+        var scales = new List<Tensor>();
+        var x = images.to(Vgg.Device);
+        for (var k = 0; k < 3; k++)
+        {
+            if (k > 0) x = Downscaling.Apply(x, Alpha);
+            var features = Vgg.call(x);
+            scales.Add(stack(NoReferenceRegressor.Layers.Select(l => Gram.Of(features[l]).diagonal(0, 1, 2).mean([1])).ToArray(), 1));
+        }
+        return stack(scales, 1).MoveToOuterDisposeScope();
+    }
+
     /// <summary>The tiles <see cref="Score"/> averages over, as views of <paramref name="image"/> [B,3,H,W].</summary>
     public List<Tensor> Tiles(Tensor image)
     {
@@ -197,8 +227,10 @@ public sealed class NoReferenceDsd : IQualityMetric
         foreach (var chunk in tiles.Chunk(Math.Max(1, 8 / (int)Math.Min(batch, 8))))
         {
             using var inner = NewDisposeScope();
-            using var result = Evaluate(cat(chunk, 0));
-            perImage.add_(ScoreOf(result).to_type(ScalarType.Float64).cpu().view(chunk.Length, batch).sum([0]));
+            var tilesOfChunk = cat(chunk, 0);
+            using var result = Evaluate(tilesOfChunk);
+            var scores = Form == NoReferenceForm.Consistency ? Consistency!.Score(Traces(tilesOfChunk), result.LogMean) : ScoreOf(result);
+            perImage.add_(scores.to_type(ScalarType.Float64).cpu().view(chunk.Length, batch).sum([0]));
         }
         perImage.div_(tiles.Count);
         if (Ceiling is { } ceiling)

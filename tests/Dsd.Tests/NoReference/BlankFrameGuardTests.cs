@@ -94,7 +94,7 @@ public class BlankFrameGuardTests
     }
 
     /// <summary>Uniform frames, nearly uniform ones (faint noise, a gradient), and a small object on a uniform ground, 8-bit.</summary>
-    static IEnumerable<(string, Tensor)> BlankFrames()
+    internal static IEnumerable<(string, Tensor)> BlankFrames()
     {
         var gen = new Generator(11);
         Tensor Bits(Tensor x) => x.clamp(0, 1).mul(255).round().div(255);
@@ -109,7 +109,7 @@ public class BlankFrameGuardTests
         yield return ("uniform 64×64", full(1, 3, 64, 64, 0.5));
     }
 
-    static string Samples
+    internal static string Samples
     {
         get
         {
