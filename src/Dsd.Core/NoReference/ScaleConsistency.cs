@@ -28,6 +28,13 @@ public sealed record ScaleConsistency
     /// <summary>Where <see cref="BlankFrameGuard"/> puts blank frames: twice the largest |score| of the training images.</summary>
     [JsonPropertyName("ceiling")] public double Ceiling { get; init; }
 
+    /// <summary>
+    /// About twice the lowest score of the training images (no photo or distorted copy of the study came near it). The
+    /// form is linear, so an image far outside anything natural in the "too sharp" direction (random blocks) would score
+    /// ever better; below the floor a score is reflected upwards, four times as steep (<see cref="Fold"/>).
+    /// </summary>
+    [JsonPropertyName("floor")] public double Floor { get; init; }
+
     /// <summary>The weights in <paramref name="path"/>'s metadata, or null when it has none (only our safetensors psi files can).</summary>
     /// <exception cref="DsdException">An entry that is not four finite weights per quantity (Weights, naming the file).</exception>
     public static ScaleConsistency? TryRead(string path)
@@ -38,13 +45,20 @@ public sealed record ScaleConsistency
         try { read = JsonSerializer.Deserialize<ScaleConsistency>(json); }
         catch (JsonException e) { throw new DsdException(DsdErrorKind.Weights, $"{path}: {MetadataKey} is not valid JSON ({e.Message})", e); }
         if (read is null || new[] { read.R1, read.R2, read.Mu, read.LogTrace1 }.Any(w => w is not { Length: 4 } || !w.All(v => double.IsFinite(v) && Math.Abs(v) <= 1e6))
-            || !double.IsFinite(read.Intercept) || !(read.Ceiling > 0 && read.Ceiling <= 1e6))
-            throw new DsdException(DsdErrorKind.Weights, $"{path}: {MetadataKey} must hold four finite weights for each of r1, r2, mu and log_trace1, an intercept and a positive ceiling");
+            || !double.IsFinite(read.Intercept) || !(read.Ceiling > 0 && read.Ceiling <= 1e6) || !(read.Floor < 0 && read.Floor >= -1e6))
+            throw new DsdException(DsdErrorKind.Weights, $"{path}: {MetadataKey} must hold four finite weights for each of r1, r2, mu and log_trace1, an intercept, a positive ceiling and a negative floor");
         return read;
     }
 
     /// <summary>The smallest tile side: x↓α² must still reach relu3_1 with at least one position.</summary>
     public static int MinimumSide(double alpha) => (int)Math.Ceiling(4 * alpha * alpha);
+
+    /// <summary>Per image [B]: a score below <see cref="Floor"/> becomes Floor + 4·(Floor − score); others are unchanged.</summary>
+    public Tensor Fold(Tensor scores)
+    {
+        using var scope = NewDisposeScope();
+        return where(scores < Floor, (Floor - scores) * 4.0 + Floor, scores).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Scores per tile [B] from the Gram traces [B,3,4] (x, x↓α, x↓α²; layers of psi) and psi's μ [B,4].</summary>
     public Tensor Score(Tensor traces, Tensor logMean)

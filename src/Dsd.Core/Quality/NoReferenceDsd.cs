@@ -71,8 +71,9 @@ public sealed class NoReferenceDsd : IQualityMetric
         var path = RegressorPathFor(options);
         var psi = NoReferenceRegressor.FromFile(path, options.Device);
         var calibration = NoReferenceCalibration.TryRead(path);
+        var consistency = ScaleConsistency.TryRead(path);
         return new NoReferenceDsd(psi, vgg, options.NoReferenceAlpha, options.NoReferenceTile,
-            options.NoReferenceForm ?? DefaultForm(psi.Target, calibration), calibration, ScaleConsistency.TryRead(path));
+            options.NoReferenceForm ?? DefaultForm(psi.Target, calibration, consistency), calibration, consistency);
     }
 
     /// <summary>The form <see cref="Create"/> uses for <paramref name="options"/> (reads only the psi file's header and last layer).</summary>
@@ -80,14 +81,15 @@ public sealed class NoReferenceDsd : IQualityMetric
     {
         if (options.NoReferenceForm is { } form) return form;
         var path = RegressorPathFor(options);
-        return DefaultForm(NoReferenceRegressor.TargetOf(path), NoReferenceCalibration.TryRead(path));
+        return DefaultForm(NoReferenceRegressor.TargetOf(path), NoReferenceCalibration.TryRead(path), ScaleConsistency.TryRead(path));
     }
 
     /// <summary>
     /// The form used when none is asked for: the best on the selection set of docs/method.md §3 that this psi supports.
     /// </summary>
-    public static NoReferenceForm DefaultForm(RegressorTarget target, NoReferenceCalibration? calibration) =>
+    public static NoReferenceForm DefaultForm(RegressorTarget target, NoReferenceCalibration? calibration, ScaleConsistency? consistency = null) =>
         target != RegressorTarget.LogNormal ? NoReferenceForm.Paper
+        : consistency is not null ? NoReferenceForm.Consistency
         : calibration is not null ? NoReferenceForm.Calibrated : NoReferenceForm.ZScore;
 
     static string RegressorPathFor(MetricOptions options)
@@ -179,6 +181,21 @@ public sealed class NoReferenceDsd : IQualityMetric
     /// <summary>This metric's score per image of a result, [B].</summary>
     public Tensor ScoreOf(NoReferenceDsdResult result) => result.ScoreIn(Form, Calibration);
 
+    /// <summary>Scores of tiles [B,3,H,W] in this metric's form, [B] (before the blank-frame guard).</summary>
+    Tensor ScoreTiles(Tensor tiles)
+    {
+        using var scope = NewDisposeScope();
+        if (Form != NoReferenceForm.Consistency)
+        {
+            using var result = Evaluate(tiles);
+            return ScoreOf(result).MoveToOuterDisposeScope();
+        }
+        // The consistency form needs psi's μ and the Gram traces, not the fingerprint: three VGG passes (x, x↓α, x↓α²).
+        var x = tiles.to(Vgg.Device);
+        var (_, logMean, _) = Regressor.Predict(Downscaling.Apply(x, Alpha));
+        return Consistency!.Score(Traces(x), logMean).MoveToOuterDisposeScope();
+    }
+
     /// <summary>
     /// tr G_l of <paramref name="images"/> [B,3,H,W] at x, x↓α and x↓α² for psi's layers, [B,3,4] (the mean of each Gram's
     /// diagonal): what <see cref="ScaleConsistency"/> reads.
@@ -228,11 +245,10 @@ public sealed class NoReferenceDsd : IQualityMetric
         {
             using var inner = NewDisposeScope();
             var tilesOfChunk = cat(chunk, 0);
-            using var result = Evaluate(tilesOfChunk);
-            var scores = Form == NoReferenceForm.Consistency ? Consistency!.Score(Traces(tilesOfChunk), result.LogMean) : ScoreOf(result);
-            perImage.add_(scores.to_type(ScalarType.Float64).cpu().view(chunk.Length, batch).sum([0]));
+            perImage.add_(ScoreTiles(tilesOfChunk).to_type(ScalarType.Float64).cpu().view(chunk.Length, batch).sum([0]));
         }
         perImage.div_(tiles.Count);
+        if (Form == NoReferenceForm.Consistency) perImage = Consistency!.Fold(perImage);
         if (Ceiling is { } ceiling)
             perImage = BlankFrameGuard.Apply(perImage, BlankFrameGuard.Structure(distorted.to(Vgg.Device)).cpu(), ceiling);
         var value = (float)perImage.mean().item<double>();

@@ -45,7 +45,7 @@ public class ScaleConsistencyTests(ITestOutputHelper output)
     {
         var weights = new ScaleConsistency
         {
-            Alpha = 4, Intercept = 0.5, R1 = [1, -2, 3, 0.5], R2 = [0.25, 0, -1, 2], Mu = [-1, 1, 0.5, 0], LogTrace1 = [0, 0.1, -0.2, 0.3], Ceiling = 7,
+            Alpha = 4, Intercept = 0.5, R1 = [1, -2, 3, 0.5], R2 = [0.25, 0, -1, 2], Mu = [-1, 1, 0.5, 0], LogTrace1 = [0, 0.1, -0.2, 0.3], Ceiling = 7, Floor = -5,
         };
         var gen = new Generator(3);
         using var traces = rand([2, 3, 4], generator: gen, dtype: ScalarType.Float64) + 0.01;
@@ -61,6 +61,8 @@ public class ScaleConsistencyTests(ITestOutputHelper output)
                 expected += weights.R1[l] * (T(0, l) - T(1, l)) + weights.R2[l] * (T(1, l) - T(2, l)) + weights.Mu[l] * m[b * 4 + l] + weights.LogTrace1[l] * T(1, l);
             Assert.Equal(expected, score[b].item<double>(), 10);
         }
+        using var folded = weights.Fold(tensor(new[] { -6.0, -5.0, 1.0 }));
+        Assert.Equal([-1.0, -5.0, 1.0], folded.data<double>().ToArray());
     }
 
     [Fact]
@@ -74,6 +76,10 @@ public class ScaleConsistencyTests(ITestOutputHelper output)
             using (frame)
                 if (frame.shape[2] >= ScaleConsistency.MinimumSide(4) && frame.shape[3] >= ScaleConsistency.MinimumSide(4))
                     Assert.True(metric.Score(frame, null) > clean, name);
+        // Random 8-pixel blocks: far outside anything natural on the "too sharp" side, where the linear form alone would
+        // score them better than every photo; the floor folds them back.
+        using var blocks = nn.functional.interpolate(rand(1, 3, 40, 40, generator: new Generator(5)), scale_factor: [8, 8], mode: InterpolationMode.Nearest);
+        Assert.True(metric.Score(blocks, null) > clean, "random blocks");
         using var small = rand(1, 3, 48, 48);
         var e = Assert.Throws<DsdException>(() => metric.Score(small, null));
         Assert.Equal(DsdErrorKind.InvalidInput, e.Kind);
