@@ -1,5 +1,5 @@
 """Issue 21, round 4: the scale-consistency residual e = (d - d_hat)/sd as a noise detector (bench/psi/README.md).
-Usage: round4_consistency.py EVAL.jsonl TRAIN.jsonl PSI.safetensors [A B]
+Usage: round4_consistency.py EVAL.jsonl TRAIN.jsonl PSI.safetensors [A B] [--search]
 EVAL: `Dsd.Bench noref-dump` of the study folder (L__/G__ ladders, C__ CSIQ 1600, S__ SR outputs, D__ blank frames);
 TRAIN: of the training ladders (T__, BSDS500 training photos): d_hat is fitted on their clean tiles only."""
 import sys, os
@@ -53,7 +53,8 @@ def show(data, a, b):
         ns.evaluate({n: v[k] for n, v in f.items()}, k)
 
 if __name__ == '__main__':
-    a, b = float(sys.argv[4]) if len(sys.argv) > 4 else 0.5, float(sys.argv[5]) if len(sys.argv) > 5 else 1.0
+    args = [x for x in sys.argv[4:] if not x.startswith("--")]
+    a, b = float(args[0]) if args else 0.5, float(args[1]) if len(args) > 1 else 1.0
     show(ev, a, b)
     # How each distortion moves e and z, per layer, on the L ladders (the shift against the clean photo).
     E = {n: e_of(r)[1].mean(1) for n, r in ev.items()}
@@ -66,3 +67,46 @@ if __name__ == '__main__':
             de = np.array([E[f'L__{s}__{k}__{l}'] - E[f'L__{s}__clean__0'] for s in stems])
             dz = np.array([Z[f'L__{s}__{k}__{l}'] - Z[f'L__{s}__clean__0'] for s in stems])
             print(f'{k} {l}: mean Δe {np.round(de.mean(0), 2)} (share > 0 {np.round((de > 0).mean(0), 2)})  mean Δz {np.round(dz.mean(0), 2)}')
+
+
+# ---- the search that chose the shipped consistency form (--search) ---------------------------------------------------
+def feats(r, which):
+    """Image-level features: the mean over tiles of the named per-layer quantities."""
+    z, e = e_of(r)
+    _, r1, r2 = ns.features(r)
+    parts = {'z': z, 'e': e, 'absz': np.abs(z), 'r1': r1, 'r2': r2, 'phi': ns.phi(z, False)}
+    return np.concatenate([parts[w] for w in which], 0).mean(1)
+
+def fit_signed(which, reg, iters=3000, lr=0.05):
+    """Kind-balanced logistic ranking on the training ladders (T__): worse copies above better ones."""
+    names = [n for n in tr if n.startswith('T__')]
+    X = {n: feats(tr[n], which) for n in names}
+    mu = np.mean(list(X.values()), 0); sdv = np.std(list(X.values()), 0) + 1e-9
+    X = {n: (x - mu) / sdv for n, x in X.items()}
+    P = ns.pairs_of(names)
+    D = np.array([X[w] - X[b] for b, w in P]); kinds = np.array([ns.KINDS.index(w.split('__')[2]) for b, w in P])
+    wt = np.ones(len(P))
+    for k in range(4): wt[kinds == k] = 1 / max(1, (kinds == k).sum())
+    wt /= wt.mean()
+    w = np.zeros(D.shape[1]); m = np.zeros_like(w); v = np.zeros_like(w)
+    for t in range(1, iters + 1):
+        g = -(wt * (1 / (1 + np.exp(D @ w))))[:, None] * D
+        grad = g.mean(0) + 2 * reg * w
+        m = 0.9 * m + 0.1 * grad; v = 0.999 * v + 0.001 * grad ** 2
+        w -= lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+    return w, mu, sdv
+
+if '--search' in sys.argv:
+    import io, contextlib
+    rows = []
+    for which in [['e'], ['z', 'e'], ['phi', 'e'], ['e', 'r2'], ['z', 'r1', 'r2'], ['phi', 'r1', 'r2'], ['e', 'absz']]:
+        for reg in [0.003, 0.001, 0.0003, 0.0001]:
+            w, mu, sdv = fit_signed(which, reg)
+            s = {n: float(w @ ((feats(r, which) - mu) / sdv)) for n, r in ev.items()}
+            with contextlib.redirect_stdout(io.StringIO()): res = ns.evaluate(s, 'x')
+            rows.append(((res['L']['mean'] + res['G']['mean']) / 2, '+'.join(which), reg, res))
+    rows.sort(key=lambda r: -r[0])  # selection: the L and G ladders only
+    for sel, name, reg, res in rows[:8]:
+        L, G = res['L'], res['G']
+        print(f"select {sel:.3f} {name:12s} reg {reg:<7} L {L['mean']:.3f} G {G['mean']:.3f} | test: CSIQ {res['csiq']:.3f} "
+              f"awgn {res['awgn']:.2f} blur {res['blur']:.2f} SR {res['hr<SRResNet']}/{res['hr<EDSR']}/{res['hr<SRGAN']}")
