@@ -144,8 +144,9 @@ internal static class CompareLossesCommand
     static void Report(LossComparisonOptions options, IReadOnlyList<ComparisonRun> runs, Weights.VggWeights weights, TorchSharp.torch.Device device, int gridImages, int gridCrop)
     {
         using var vgg = new Vgg19Features(LossComparisonReport.Layers, weights, device);
-        // The shipped psi in its default form, as `dsd score --metrics noref-dsd` reports it.
-        var noReference = ShippedRegressors.PathFor(4) is null ? null : NoReferenceDsd.Create(new MetricOptions { Device = device, NoReferenceAlpha = 4 }, vgg);
+        // The shipped psi in its calibrated form, which takes crops of any size (the consistency default needs 64×64).
+        var noReference = ShippedRegressors.PathFor(4) is null ? null
+            : NoReferenceDsd.Create(new MetricOptions { Device = device, NoReferenceAlpha = 4, NoReferenceForm = NoReferenceForm.Calibrated }, vgg);
         if (noReference is null) CliRunner.Warn("no shipped psi for α = 4 found: the table has no noref-dsd column");
         var report = new LossComparisonReport(vgg, noReference, device);
         var methods = runs.Select(r => (r.Name == "pretrain" ? "pretrain (L1)" : r.Name, r.Weights, (long)r.Config.Steps, r.Config.Blocks)).ToList();

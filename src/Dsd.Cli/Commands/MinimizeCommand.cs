@@ -132,7 +132,8 @@ internal static class MinimizeCommand
     static NoReferenceDsd? NoReference(Vgg19Features vgg, double alpha, Device device)
     {
         if (!NoReferenceRegressor.IsTrainedFor(alpha) || ShippedRegressors.PathFor(alpha) is null) return null;
-        return NoReferenceDsd.Create(new MetricOptions { Device = device, NoReferenceAlpha = alpha }, vgg);
+        // The calibrated form takes images of any size (the consistency default needs 64×64), so the summary always has its column.
+        return NoReferenceDsd.Create(new MetricOptions { Device = device, NoReferenceAlpha = alpha, NoReferenceForm = NoReferenceForm.Calibrated }, vgg);
     }
 
     static void Summarise(string outDir, List<(int Step, Tensor Image)> saved, IReadOnlyList<MinimizationStep> steps, NoReferenceDsd? noReference, bool interrupted)

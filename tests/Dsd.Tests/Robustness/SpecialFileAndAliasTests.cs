@@ -74,7 +74,7 @@ public sealed class SpecialFileAndAliasTests : IDisposable
     {
         var folder = P("d");
         SpecialFiles.Fifo(Path.Combine(folder, "a.png"));
-        SpecialFiles.Png(Path.Combine(folder, "b.png"), 32, 32, 2);
+        SpecialFiles.Png(Path.Combine(folder, "b.png"), 64, 64, 2); // the least the default form of noref-dsd takes
         var csv = P("o.csv");
         var (code, _, err, hung) = await DsdProcess.Run(Limit, "score", "--dist", folder, "--metrics", "noref-dsd", "--out", csv);
         Assert.False(hung, "dsd score waited on the pipe");
