@@ -241,7 +241,9 @@ public sealed class NoReferenceDsd : IQualityMetric
         var batch = distorted.shape[0];
         // A few tiles per forward pass: as fast as one batch, with bounded memory on large images.
         var perImage = zeros(new[] { batch }, dtype: ScalarType.Float64);
-        foreach (var chunk in tiles.Chunk(Math.Max(1, 8 / (int)Math.Min(batch, 8))))
+        // The consistency form runs VGG on whole tiles (no tiled Grams): two per pass keep its peak near the other forms'.
+        var perPass = Form == NoReferenceForm.Consistency ? 2 : 8;
+        foreach (var chunk in tiles.Chunk(Math.Max(1, perPass / (int)Math.Min(batch, perPass))))
         {
             using var inner = NewDisposeScope();
             var tilesOfChunk = cat(chunk, 0);
