@@ -86,9 +86,9 @@ internal static class ScoreCommand
         {
             Description = "How noref-dsd forms its score: paper (mean |psi − ‖DSD‖₁| over layers, the paper's Q), log (mean |log ‖DSD‖₁ − μ|), "
                 + "zscore (mean |log ‖DSD‖₁ − μ| / σ, psi's own spread), calibrated (z-scores weighted as learned from synthetic distortions), "
-                + "consistency (how each layer's energy falls across x, x↓α, x↓α², against psi's μ; images of at least 64×64). "
-                + "Default: the best on the selection ladders that the psi file carries weights for (docs/method.md §3): consistency for the shipped α = 4 psi, "
-                + "calibrated for α = 2, paper for a psi that predicts norms only",
+                + "consistency (how each layer's energy falls across x, x↓α, x↓α², against psi's μ; images of at least 4α² pixels a side: 64 at α = 4, 16 at α = 2). "
+                + "Default: the best on the selection ladders that the psi file carries weights for (docs/method.md §3): consistency for the shipped psi, "
+                + "paper for a psi that predicts norms only",
             HelpName = "FORM",
         };
         public readonly Option<bool> Strict = CommonOptions.Strict("pair", "scored", "score the others");

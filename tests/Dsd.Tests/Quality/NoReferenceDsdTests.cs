@@ -106,10 +106,10 @@ public class ShippedRegressorTests
         Assert.NotNull(path); // src/Dsd.Core/Models/psi-alpha{α}.safetensors is copied beside the assemblies
         Assert.Equal(alpha.ToString(System.Globalization.CultureInfo.InvariantCulture), Dsd.Serialization.SafeTensors.LoadMetadata(path!)["alpha"]);
         using var psi = Dsd.Networks.NoReferenceRegressor.FromFile(path!);
-        // The shipped psi is log-normal and carries a calibration; the α = 4 one also the consistency weights, its default form.
+        // The shipped psi is log-normal and carries a calibration and the consistency weights, its default form.
         Assert.Equal(Dsd.Networks.RegressorTarget.LogNormal, psi.Target);
         Assert.NotNull(NoReferenceCalibration.TryRead(path!));
-        Assert.Equal(alpha == 4 ? NoReferenceForm.Consistency : NoReferenceForm.Calibrated, NoReferenceDsd.FormFor(new MetricOptions { NoReferenceAlpha = alpha }));
+        Assert.Equal(NoReferenceForm.Consistency, NoReferenceDsd.FormFor(new MetricOptions { NoReferenceAlpha = alpha }));
         var (norms, _, spread) = psi.Predict(TorchSharp.torch.full(2, 3, 80, 80, 0.5f) + TorchSharp.torch.rand(2, 3, 80, 80) * 0.1f);
         Assert.Equal(new long[] { 2, 4 }, norms.shape);
         // ‖DSD‖₁ of natural images is of order 1e-3 on these layers (golden.json); a trained psi predicts that order,
