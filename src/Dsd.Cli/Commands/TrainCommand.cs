@@ -106,7 +106,7 @@ internal static class TrainCommand
             JsonObject node;
             if (configPath is not null)
             {
-                if (!File.Exists(configPath)) throw new DsdException(DsdErrorKind.InvalidInput, $"{configPath}: config file not found");
+                if (!File.Exists(configPath) && !Directory.Exists(configPath)) throw new DsdException(DsdErrorKind.InvalidInput, $"{configPath}: config file not found");
                 Serialization.InputFile.RequireRegular(configPath, DsdErrorKind.InvalidInput);
                 node = JsonNode.Parse(RestorationTrainingConfig.FromJson(File.ReadAllText(configPath), configPath).ToJson())!.AsObject();
             }

@@ -138,7 +138,7 @@ internal static class TrainRegressorCommand
         RegressorTrainingConfig? basis = null;
         if (file is not null)
         {
-            if (!File.Exists(file)) throw new DsdException(DsdErrorKind.InvalidInput, $"{file}: config file not found");
+            if (!File.Exists(file) && !Directory.Exists(file)) throw new DsdException(DsdErrorKind.InvalidInput, $"{file}: config file not found");
             Serialization.InputFile.RequireRegular(file, DsdErrorKind.InvalidInput);
             basis = RegressorTrainingConfig.FromJson(File.ReadAllText(file), file);
         }

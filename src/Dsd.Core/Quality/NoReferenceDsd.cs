@@ -192,8 +192,9 @@ public sealed class NoReferenceDsd : IQualityMetric
         }
         // The consistency form needs psi's μ and the Gram traces, not the fingerprint: three VGG passes (x, x↓α, x↓α²).
         var x = tiles.to(Vgg.Device);
-        var (_, logMean, _) = Regressor.Predict(Downscaling.Apply(x, Alpha));
-        return Consistency!.Score(Traces(x), logMean).MoveToOuterDisposeScope();
+        var small = Downscaling.Apply(x, Alpha);
+        var (_, logMean, _) = Regressor.Predict(small);
+        return Consistency!.Score(Traces(x, small), logMean).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -201,7 +202,11 @@ public sealed class NoReferenceDsd : IQualityMetric
     /// diagonal): what <see cref="ScaleConsistency"/> reads.
     /// </summary>
     /// <exception cref="DsdException">A side shorter than <see cref="ScaleConsistency.MinimumSide"/> (InvalidInput).</exception>
-    public Tensor Traces(Tensor images)
+    public Tensor Traces(Tensor images) => Traces(images, null);
+
+    /// <param name="images">Tiles [B,3,H,W].</param>
+    /// <param name="small">Their x↓α when already made (psi reads it too), else null.</param>
+    Tensor Traces(Tensor images, Tensor? small)
     {
         var least = ScaleConsistency.MinimumSide(Alpha);
         if (images.shape[2] < least || images.shape[3] < least)
@@ -212,7 +217,7 @@ public sealed class NoReferenceDsd : IQualityMetric
         var x = images.to(Vgg.Device);
         for (var k = 0; k < 3; k++)
         {
-            if (k > 0) x = Downscaling.Apply(x, Alpha);
+            if (k > 0) x = k == 1 && small is not null ? small.to(Vgg.Device) : Downscaling.Apply(x, Alpha);
             var features = Vgg.call(x);
             scales.Add(stack(NoReferenceRegressor.Layers.Select(l => Gram.Of(features[l]).diagonal(0, 1, 2).mean([1])).ToArray(), 1));
         }

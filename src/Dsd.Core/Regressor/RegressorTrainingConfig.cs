@@ -86,7 +86,12 @@ public sealed record RegressorTrainingConfig
         if (Crop < 8) Fail("crop", "must be at least 8");
         if (BatchSize < 2) Fail("batch-size", "must be at least 2 (BatchNorm needs more than one sample)");
         if (BatchSize > MaxBatchSize) Fail("batch-size", $"must be at most {MaxBatchSize}, got {BatchSize}");
-        if (Steps is < 1) Fail("steps", "must be positive");
+        // The same bounds as the flags (a config file or a checkpoint must not size more work than the command line may).
+        if (Steps is < 1 or > WorkLimits.MaxSteps) Fail("steps", $"must be between 1 and {WorkLimits.MaxSteps}, got {Steps}");
+        if (Crop > 1024) Fail("crop", $"must be at most 1024, got {Crop}");
+        if (Epochs is > 1e6) Fail("epochs", $"must be at most 1000000, got {Epochs}");
+        if (LrStep is > WorkLimits.MaxSteps || ValEvery is > WorkLimits.MaxSteps || SaveEvery > WorkLimits.MaxSteps)
+            Fail("lr-step/val-every/save-every", $"must be at most {WorkLimits.MaxSteps}");
         if (Epochs is not null && !(Epochs > 0)) Fail("epochs", "must be positive");
         if (!(Lr > 0)) Fail("lr", "must be positive");
         if (!(LrGamma > 0 && LrGamma <= 1)) Fail("lr-gamma", "must be in (0, 1]");
